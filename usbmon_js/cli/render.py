@@ -1,0 +1,98 @@
+"""Human output: a progress bar while a job runs, then a readable summary of the report."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.table import Table
+
+from usbmon_js.portmon.job import JobHandle
+from usbmon_js.portmon.report import JobReport
+
+_STYLE = {
+    "completed": "bold green",
+    "failed": "bold red",
+    "aborted": "bold yellow",
+    "cancelled": "bold magenta",
+}
+
+
+def wait_with_progress(handle: JobHandle, show: bool) -> JobReport:
+    """Wait for the job; on a terminal show bytes consumed and the job state live."""
+    if not show:
+        return handle.wait()
+    columns = (
+        TextColumn("[bold]{task.fields[state]:<10}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TextColumn("pages {task.fields[pages]}"),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("job", total=max(handle.data.size, 1), state="queued", pages="-")
+        while not handle.done:
+            status = handle.status
+            progress.update(
+                task,
+                completed=status.bytes_consumed,
+                state=status.state,
+                pages=status.pages_printed if status.pages_printed is not None else "-",
+            )
+            handle._finished.wait(0.1)
+    return handle.wait()
+
+
+def render_report(report: JobReport, console: Console | None = None) -> None:
+    console = console or Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"[{_STYLE[report.outcome]}]Job {report.outcome.upper()}[/]  "
+        f"{report.script.path} → {report.device.spec} ({report.device.transport})"
+    )
+    console.print(f"  device id: {report.device.device_id or '(none)'}")
+    console.print(
+        f"  writePrintData order: {report.script.write_signature}    "
+        f"time: {report.duration_s:.3f} s simulated/host clock, {report.wall_s:.3f} s real"
+    )
+
+    figures = Table(show_header=False, box=None, padding=(0, 2))
+    figures.add_row("bytes submitted", f"{report.bytes_submitted:,}")
+    figures.add_row("bytes consumed by the script", f"{report.bytes_consumed:,}")
+    figures.add_row("bytes that reached the device", f"[bold]{report.bytes_to_device:,}[/]")
+    figures.add_row(
+        "pages printed",
+        "not reported by the script" if report.pages_printed is None else str(report.pages_printed),
+    )
+    console.print(figures)
+
+    calls = Table(title="Entry-point calls", title_justify="left")
+    calls.add_column("entry point")
+    calls.add_column("calls", justify="right")
+    calls.add_column("return codes (code × count)")
+    names = {0: "Success", 1: "Failure", 2: "Retry", 3: "DeviceBusy", 4: "AbortTheJob"}
+    for entry, count in report.calls.items():
+        codes = report.return_codes.get(entry, {})
+        shown = ", ".join(f"{names.get(int(c), c)} ({c}) × {n}" for c, n in codes.items()) or "—"
+        calls.add_row(entry, str(count), shown)
+    console.print(calls)
+
+    if report.responses:
+        responses = Table(title="Bidi responses and events", title_justify="left")
+        for column in ("entry point", "schema path", "type", "value"):
+            responses.add_column(column)
+        for r in report.responses[:50]:
+            responses.add_row(
+                r.entry, escape(r.path), r.type, "" if r.value is None else escape(str(r.value))
+            )
+        console.print(responses)
+        if len(report.responses) > 50:
+            console.print(f"  … {len(report.responses) - 50} more responses (see --json)")
+    for event in report.events:
+        console.print(f"[cyan]event[/] {escape(event.path)} (from {event.entry})")
+    for error in report.errors:
+        where = f" at {error.location}" if error.location else ""
+        console.print(f"[red]error[/] {escape(f'[{error.kind}] in {error.entry}{where}: {error.message}')}")
+        if error.stack:
+            console.print(error.stack, markup=False, highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/] {escape(warning)}")

@@ -1,0 +1,111 @@
+"""The host side of one device pipe: bounded waits, exact byte accounting, and the cancel gate.
+
+`printerStream.Write`/`Read` go through a `DeviceChannel`, never to the model directly, so every
+byte that reaches the device is counted (and optionally captured for `--device-out`) in one
+place, no wait outlives its timeout, and nothing is sent once a cancel is acknowledged.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from usbmon_js.clock import Clock
+from usbmon_js.devices.model import DeviceGone, PrinterModel, model_device_id, model_port_status
+from usbmon_js.errors import DeviceError
+
+
+@dataclass
+class ChannelTimeouts:
+    """Defaults from decisions.md: Write waits up to 10 s, Read up to 50 ms."""
+
+    write: float = 10.0
+    read: float = 0.05
+    poll: float = 0.01  # how often a refusing device is asked again
+
+
+@dataclass
+class DeviceChannel:
+    model: PrinterModel
+    clock: Clock
+    timeouts: ChannelTimeouts = field(default_factory=ChannelTimeouts)
+    sink: BinaryIO | None = None
+    bytes_to_device: int = 0
+    bytes_from_device: int = 0
+    closed_gate: threading.Event = field(default_factory=threading.Event)
+    _pushback: bytes = b""
+
+    def write(self, data: bytes) -> int:
+        """Send `data`, waiting up to the write timeout for a refusing device; return the count sent."""
+        if self.closed_gate.is_set():
+            return 0
+        sent = 0
+        deadline = self.clock.now() + self.timeouts.write
+        view = memoryview(data)
+        while sent < len(data):
+            accepted = self._model_call("write", bytes(view[sent:]) if sent else data)
+            if not isinstance(accepted, int) or isinstance(accepted, bool) or accepted < 0:
+                raise DeviceError(f"device model write() returned {accepted!r}; it must return a count >= 0")
+            if accepted > len(data) - sent:
+                raise DeviceError(
+                    f"device model write() claimed {accepted} bytes of {len(data) - sent} offered"
+                )
+            if accepted:
+                self._account(view[sent : sent + accepted])
+                sent += accepted
+                continue
+            if self.clock.now() >= deadline:
+                break
+            if self.clock.sleep(self.timeouts.poll, self.closed_gate):
+                break
+        return sent
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` bytes already sent by the device, waiting at most the read timeout."""
+        if size <= 0:
+            return b""
+        deadline = self.clock.now() + self.timeouts.read
+        while True:
+            data = self._pushback or self._model_call("read", size)
+            self._pushback = b""
+            if not isinstance(data, bytes | bytearray):
+                raise DeviceError(f"device model read() returned {type(data).__name__}; it must return bytes")
+            if data:
+                data, self._pushback = bytes(data[:size]), bytes(data[size:])
+                self.bytes_from_device += len(data)
+                return data
+            if self.clock.now() >= deadline or self.clock.sleep(self.timeouts.poll, self.closed_gate):
+                return b""
+
+    def device_id(self) -> str:
+        return self._model_call("device_id")
+
+    def port_status(self) -> int:
+        return self._model_call("port_status")
+
+    def soft_reset(self) -> None:
+        reset = getattr(self.model, "soft_reset", None)
+        if callable(reset):
+            self._guard(reset)
+
+    def _account(self, chunk: memoryview) -> None:
+        self.bytes_to_device += len(chunk)
+        if self.sink is not None:
+            self.sink.write(chunk)
+
+    def _model_call(self, what: str, *args):
+        if what == "device_id":
+            return self._guard(model_device_id, self.model)
+        if what == "port_status":
+            return self._guard(model_port_status, self.model)
+        return self._guard(getattr(self.model, what), *args)
+
+    @staticmethod
+    def _guard(fn, *args):
+        try:
+            return fn(*args)
+        except (DeviceGone, DeviceError):
+            raise
+        except Exception as exc:  # a vendor's device model is untrusted code too
+            raise DeviceError(f"device model failed in {getattr(fn, '__name__', fn)}: {exc!r}") from exc

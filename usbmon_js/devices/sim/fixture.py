@@ -1,0 +1,538 @@
+"""Declarative device fixtures: a printer's behaviour described in YAML or JSON, no code.
+
+Vendors and CI pipelines need printers that are busy, slow, chatty or that vanish mid-job, and
+they should not have to write Python for that. A fixture file states the behaviour
+(`sim:FILE.yaml`), `FixturePrinter` plays it back as a device model, and the published JSON
+Schema (`docs/schemas/device-fixture.schema.json`) lets editors check fixtures as they are typed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+import string
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from usbmon_js.clock import Clock, RealClock
+from usbmon_js.devices.model import DEFAULT_PORT_STATUS, DeviceGone
+from usbmon_js.errors import BadInput
+
+DEFAULT_DEVICE_ID = "MFG:usbmon-js;MDL:Generic Printer;CMD:PJL,PCL;CLS:PRINTER;"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+_HEX_DIGITS = frozenset(string.hexdigits)
+
+
+# --- BYTES: text (latin-1) or {hex: "..."} -------------------------------------------------------
+
+
+def _bytes_error(reason: str) -> PydanticCustomError:
+    # The reason goes through the context so braces in it are never taken as placeholders.
+    return PydanticCustomError("bytes_value", "{reason}", {"reason": reason})
+
+
+def _parse_bytes(value: object) -> bytes:
+    """Turn the fixture's byte notation into bytes; binary protocols need hex, PJL reads as text."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        try:
+            return value.encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise _bytes_error(
+                f"text may only use characters U+0000-U+00FF (it is sent as latin-1), "
+                f"but has {value[exc.start]!r} at position {exc.start}; write other bytes as a hex mapping"
+            ) from None
+    if isinstance(value, dict):
+        unknown = sorted(str(key) for key in value if key != "hex")
+        if unknown or "hex" not in value:
+            raise _bytes_error(
+                "a byte mapping takes exactly one key, 'hex'"
+                + (f" (unknown: {', '.join(repr(k) for k in unknown)})" if unknown else "")
+            )
+        digits = value["hex"]
+        if not isinstance(digits, str):
+            raise _bytes_error(f"hex must be a string of hex digits, not {type(digits).__name__}")
+        compact = "".join(digits.split())
+        for position, char in enumerate(compact):
+            if char not in _HEX_DIGITS:
+                raise _bytes_error(f"hex {digits!r} has {char!r}, not a hex digit, at digit {position + 1}")
+        if len(compact) % 2:
+            raise _bytes_error(f"hex {digits!r} has an odd number of digits ({len(compact)})")
+        return bytes.fromhex(compact)
+    raise _bytes_error(f"expected text or a mapping with a 'hex' key, not {type(value).__name__}")
+
+
+_BYTES_JSON_SCHEMA: dict[str, Any] = {
+    "description": "Bytes: plain text (each character one latin-1 byte; in YAML double quotes "
+    '"\\r\\n\\f" escapes work) or a mapping {hex: ...} (whitespace between digits allowed).',
+    "anyOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "properties": {"hex": {"type": "string", "pattern": "^(\\s*[0-9A-Fa-f]\\s*[0-9A-Fa-f])*\\s*$"}},
+            "required": ["hex"],
+            "additionalProperties": False,
+        },
+    ],
+}
+
+ByteString = Annotated[
+    bytes,
+    PlainValidator(_parse_bytes),
+    PlainSerializer(lambda data: {"hex": data.hex()}, return_type=dict),
+    WithJsonSchema(_BYTES_JSON_SCHEMA),
+]
+
+ByteCount = Annotated[int, Field(ge=0, description="A number of bytes received on bulk OUT.")]
+
+
+# --- The fixture models ---------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    # Strict: "5" is not a count and `true` is not 1, so a mistyped fixture fails loudly.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class PortStatusChange(_Strict):
+    """A new GET_PORT_STATUS byte from the moment the device has received `after_bytes` bytes."""
+
+    after_bytes: ByteCount
+    value: Annotated[int, Field(ge=0, le=255, description="The GET_PORT_STATUS byte (0x18: ready).")]
+
+
+class BusyPeriod(_Strict):
+    """The device refuses data (write() accepts 0) for a number of write calls or of seconds.
+
+    It starts at the first write once `after_bytes` bytes were received (a write crossing that
+    point is cut short there, as a filling buffer would) and fires once.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["writes"], "properties": {"writes": {"type": "integer"}}},
+                {"required": ["seconds"], "properties": {"seconds": {"type": "number"}}},
+            ]
+        }
+    )
+
+    after_bytes: ByteCount
+    writes: Annotated[int, Field(ge=1, description="Refuse this many write() calls.")] | None = None
+    seconds: (
+        Annotated[
+            float, Field(gt=0, allow_inf_nan=False, description="Refuse writes for this much clock time.")
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_length(self) -> BusyPeriod:
+        if (self.writes is None) == (self.seconds is None):
+            raise ValueError("a busy period needs exactly one of 'writes' or 'seconds'")
+        return self
+
+
+class ReplyRule(_Strict):
+    """Answer on bulk IN whenever the data received on bulk OUT contains `match`."""
+
+    match: ByteString
+    reply: ByteString
+    times: (
+        Annotated[int, Field(ge=0, description="Answer at most this many times; null: every time.")] | None
+    ) = None
+
+    @field_validator("match")
+    @classmethod
+    def _not_empty(cls, value: bytes) -> bytes:
+        if not value:
+            raise ValueError("match must not be empty")
+        return value
+
+
+class UnsolicitedData(_Strict):
+    """Bytes the device sends on its own once it has received `after_bytes` bytes (0: at once)."""
+
+    after_bytes: ByteCount
+    data: ByteString
+
+
+class DeviceFixture(_Strict):
+    """A simulated printer's behaviour: identity, status, flow control, answers and failures."""
+
+    model_config = ConfigDict(title="usbmon-js device fixture")
+
+    schema_: str | None = Field(
+        default=None,
+        alias="$schema",
+        title="Schema",
+        description="Ignored; lets editors find this JSON Schema.",
+    )
+    name: str | None = Field(default=None, description="Short name shown in reports.")
+    description: str | None = Field(default=None, description="What this device is meant to exercise.")
+    device_id: str = Field(
+        default=DEFAULT_DEVICE_ID,
+        description="IEEE 1284 device ID without its length prefix (latin-1 text).",
+    )
+    port_status: int = Field(
+        default=DEFAULT_PORT_STATUS, ge=0, le=255, description="GET_PORT_STATUS byte at the start."
+    )
+    port_status_changes: list[PortStatusChange] = Field(
+        default_factory=list, description="Port status changes as data arrives (the latest reached applies)."
+    )
+    max_write: int | None = Field(
+        default=None, ge=1, description="Accept at most this many bytes per write() (partial writes)."
+    )
+    busy: list[BusyPeriod] = Field(
+        default_factory=list, description="Periods in which the device accepts nothing; each fires once."
+    )
+    replies: list[ReplyRule] = Field(
+        default_factory=list,
+        description="Answers to byte patterns in the OUT stream (they may straddle writes).",
+    )
+    unsolicited: list[UnsolicitedData] = Field(
+        default_factory=list, description="Data the device sends without being asked."
+    )
+    soft_reset_clears_input: bool = Field(
+        default=True, description="A soft reset drops the bytes pending on bulk IN."
+    )
+    disconnect_after_bytes: int | None = Field(
+        default=None,
+        ge=0,
+        description="Vanish once this many bytes were received: further writes and reads fail.",
+    )
+
+    @field_validator("device_id")
+    @classmethod
+    def _latin1_id(cls, value: str) -> str:
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"the device ID is sent as latin-1 bytes but has {value[exc.start]!r} at position {exc.start}"
+            ) from None
+        return value
+
+
+def fixture_json_schema() -> dict[str, Any]:
+    """The JSON Schema published in docs/schemas, generated so it can never drift from the model."""
+    return {"$schema": SCHEMA_DIALECT, **DeviceFixture.model_json_schema()}
+
+
+def fixture_json_schema_text() -> str:
+    """The schema exactly as committed to docs/schemas/device-fixture.schema.json (regenerate with it)."""
+    return json.dumps(fixture_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Loading --------------------------------------------------------------------------------------
+
+_FORMATS: dict[str, Literal["yaml", "json"]] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects duplicate keys, which PyYAML would silently let the last win."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                continue  # unhashable or odd keys are left for validation to reject
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _parse_document(text: str, source: str, fmt: Literal["yaml", "json"]) -> object:
+    if fmt == "json":
+        try:
+            return json.loads(text, object_pairs_hook=_json_object)
+        except json.JSONDecodeError as exc:
+            raise BadInput(
+                f"device fixture {source} is not valid JSON: {exc.msg} "
+                f"at line {exc.lineno}, column {exc.colno}."
+            ) from None
+        except (ValueError, RecursionError) as exc:
+            raise BadInput(f"device fixture {source} is not valid JSON: {_one_line(str(exc))}.") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = exc.problem or exc.context or "syntax error"
+        raise BadInput(f"device fixture {source} is not valid YAML: {_one_line(problem)}{where}.") from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        raise BadInput(f"device fixture {source} is not valid YAML: {_one_line(str(exc))}.") from None
+
+
+def _describe_errors(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (not part of the fixture format; check the spelling)"
+        elif error["type"] != "missing" and isinstance(error.get("input"), str | int | float | bool | None):
+            shown = repr(error.get("input"))
+            message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+        problems.append(f"{where}: {message}")
+    return "; ".join(problems)
+
+
+def parse_fixture(text: str, source: str, fmt: Literal["yaml", "json"] = "yaml") -> DeviceFixture:
+    """Validate fixture text; `source` names it in every BadInput message."""
+    data = _parse_document(text, source, fmt)
+    if data is None:
+        raise BadInput(f"device fixture {source} is empty; it must be a mapping of device settings.")
+    if not isinstance(data, dict):
+        raise BadInput(
+            f"device fixture {source} must be a mapping of device settings at the top level, "
+            f"not a {type(data).__name__}."
+        )
+    try:
+        return DeviceFixture.model_validate(data)
+    except ValidationError as exc:
+        count = exc.error_count()
+        raise BadInput(
+            _one_line(
+                f"device fixture {source} is invalid ({count} problem{'s' if count != 1 else ''}): "
+                f"{_describe_errors(exc)}."
+            )
+        ) from None
+
+
+def load_fixture(path: Path) -> DeviceFixture:
+    """Read a .yaml/.yml/.json fixture; every failure is a BadInput naming the file."""
+    path = Path(path)
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise BadInput(
+            f"device fixture {path} has an unknown file type {path.suffix or '(no extension)'}; "
+            "name it .yaml, .yml or .json (or use FILE.py:Class for a Python device model)."
+        )
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"device fixture {path} does not exist.") from None
+    except IsADirectoryError:
+        raise BadInput(f"device fixture {path} is a directory, not a file.") from None
+    except OSError as exc:
+        raise BadInput(f"device fixture {path} cannot be read: {exc.strerror or exc}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"device fixture {path} is not UTF-8 text (bad byte at offset {exc.start}).") from None
+    return parse_fixture(text, str(path), fmt)
+
+
+# --- The device model -----------------------------------------------------------------------------
+
+
+class _ReplyMatcher:
+    """One reply rule's scan over the OUT stream, keeping only a tail that may start a match."""
+
+    def __init__(self, rule: ReplyRule) -> None:
+        self.pattern = rule.match
+        self.reply = rule.reply
+        self.left = rule.times
+        self.tail = b""
+
+    def feed(self, chunk: bytes, start: int) -> list[tuple[int, bytes]]:
+        """Matches completed by `chunk` (which begins at stream offset `start`), as (end offset, reply)."""
+        if self.left == 0:
+            return []
+        buffer = self.tail + chunk
+        base = start - len(self.tail)
+        hits: list[tuple[int, bytes]] = []
+        position = 0
+        while self.left != 0:
+            found = buffer.find(self.pattern, position)
+            if found < 0:
+                break
+            position = found + len(self.pattern)
+            hits.append((base + position, self.reply))
+            if self.left is not None:
+                self.left -= 1
+        # Bytes already part of a match never start another one; keep at most len(pattern)-1.
+        self.tail = buffer[max(position, len(buffer) - (len(self.pattern) - 1)) :] if self.left != 0 else b""
+        return hits
+
+
+@dataclass
+class _ActiveBusy:
+    writes_left: int | None
+    until: float | None
+
+
+class FixturePrinter:
+    """A device model that plays a `DeviceFixture`; thread-safe, any thread may call it."""
+
+    def __init__(self, fixture: DeviceFixture, clock: Clock | None = None) -> None:
+        self.fixture = fixture
+        self.clock: Clock = clock if clock is not None else RealClock()
+        self.received = 0
+        self._lock = threading.Lock()
+        self._in = bytearray()
+        self._busy_pending = deque(sorted(fixture.busy, key=lambda period: period.after_bytes))
+        self._busy: _ActiveBusy | None = None
+        self._status_changes = sorted(fixture.port_status_changes, key=lambda change: change.after_bytes)
+        self._unsolicited = deque(sorted(fixture.unsolicited, key=lambda item: item.after_bytes))
+        self._matchers = [_ReplyMatcher(rule) for rule in fixture.replies]
+        self._queue_unsolicited()
+
+    @property
+    def name(self) -> str:
+        return self.fixture.name or "simulated printer"
+
+    @property
+    def pending_in(self) -> int:
+        """Bytes queued on bulk IN that nobody has read yet."""
+        with self._lock:
+            return len(self._in)
+
+    def write(self, data: bytes) -> int:
+        """Accept what the fixture allows of `data` now: limited by busy, max_write, disconnect."""
+        with self._lock:
+            self._check_present()
+            if not data or self._refuse():
+                return 0
+            count = len(data)
+            if self.fixture.max_write is not None:
+                count = min(count, self.fixture.max_write)
+            if self.fixture.disconnect_after_bytes is not None:
+                count = min(count, self.fixture.disconnect_after_bytes - self.received)
+            if self._busy_pending:
+                # Stop at the next busy threshold so the busy period starts exactly there.
+                count = min(count, self._busy_pending[0].after_bytes - self.received)
+            chunk = bytes(data[:count])
+            start = self.received
+            self.received += count
+            self._receive(chunk, start)
+            return count
+
+    def read(self, size: int) -> bytes:
+        """Up to `size` queued IN bytes; never waits (the channel does the waiting, on its clock)."""
+        with self._lock:
+            self._check_present()
+            if size <= 0:
+                return b""
+            data = bytes(self._in[:size])
+            del self._in[:size]
+            return data
+
+    def device_id(self) -> str:
+        return self.fixture.device_id
+
+    def port_status(self) -> int:
+        with self._lock:
+            value = self.fixture.port_status
+            for change in self._status_changes:
+                if change.after_bytes > self.received:
+                    break
+                value = change.value
+            return value
+
+    def soft_reset(self) -> None:
+        with self._lock:
+            if self.fixture.soft_reset_clears_input:
+                self._in.clear()
+
+    def _check_present(self) -> None:
+        limit = self.fixture.disconnect_after_bytes
+        if limit is not None and self.received >= limit:
+            raise DeviceGone(f"{self.name} disconnected after receiving {limit} bytes")
+
+    def _refuse(self) -> bool:
+        """Whether this (non-empty) write is refused by a busy period; consumes a busy write."""
+        while True:
+            if self._busy is None:
+                if not self._busy_pending or self._busy_pending[0].after_bytes > self.received:
+                    return False
+                period = self._busy_pending.popleft()
+                until = self.clock.now() + period.seconds if period.seconds is not None else None
+                self._busy = _ActiveBusy(writes_left=period.writes, until=until)
+            busy = self._busy
+            if busy.writes_left is not None:
+                busy.writes_left -= 1
+                if busy.writes_left <= 0:
+                    self._busy = None
+                return True
+            if busy.until is not None and self.clock.now() < busy.until:
+                return True
+            self._busy = None  # over; a later period may already be due
+
+    def _receive(self, chunk: bytes, start: int) -> None:
+        """Queue what `chunk` triggers on bulk IN, in the order the OUT stream triggered it."""
+        events: list[tuple[int, int, bytes]] = []
+        for order, matcher in enumerate(self._matchers):
+            events.extend((end, order, reply) for end, reply in matcher.feed(chunk, start))
+        while self._unsolicited and self._unsolicited[0].after_bytes <= self.received:
+            item = self._unsolicited.popleft()
+            events.append((item.after_bytes, len(self._matchers), item.data))
+        events.sort(key=lambda event: (event[0], event[1]))
+        for _, _, data in events:
+            self._in += data
+
+    def _queue_unsolicited(self) -> None:
+        while self._unsolicited and self._unsolicited[0].after_bytes <= self.received:
+            self._in += self._unsolicited.popleft().data
+
+
+# --- The built-in simulated printer ---------------------------------------------------------------
+
+
+@functools.cache
+def default_fixture() -> DeviceFixture:
+    """The built-in "sim" printer's fixture, shipped as package data so users can copy and edit it."""
+    resource = importlib.resources.files("usbmon_js") / "data" / "default_printer.yaml"
+    try:
+        text = resource.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(
+            f"the built-in simulated printer usbmon_js/data/default_printer.yaml is missing: {exc}."
+        ) from None
+    return parse_fixture(text, "usbmon_js/data/default_printer.yaml (built-in simulated printer)")
+
+
+def default_printer(clock: Clock | None = None) -> FixturePrinter:
+    """A fresh built-in simulated printer (`--device sim`)."""
+    return FixturePrinter(default_fixture(), clock)

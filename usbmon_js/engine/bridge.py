@@ -1,0 +1,114 @@
+"""The Python half of the host bridge: handles for COM objects, dispatch, deadline and cancel.
+
+jsbox copies values and has no handles, so every host object a script holds is a JS proxy over
+a numeric handle; the proxy calls back here by handle and member name. Each callback first
+checks the call's deadline and interrupt event, which is what bounds time a script spends
+inside host calls (the engine's own timeout only counts time in JS).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from usbmon_js.clock import Clock
+from usbmon_js.com.members import HostError, HostObject
+
+
+class CallInterrupted(BaseException):
+    """Ends the running entry point from inside a host call; scripts cannot catch it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "timeout" or "cancelled"
+
+
+class HostBridge:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._objects: dict[int, HostObject] = {}
+        self._ids: dict[int, int] = {}
+        self._next = 1
+        self._sent_layouts: set[type] = set()
+        self._released: list[int] = []
+        self.pending: dict[str, Any] = {}
+        self.deadline: float | None = None
+        self.interrupt: threading.Event | None = None
+        self.on_host_call: Callable[[str, str, list[Any], Any], None] | None = None
+
+    # -- handles -------------------------------------------------------------------------
+    def handle(self, obj: HostObject) -> dict[str, Any]:
+        """A JS-side reference to `obj`; its class layout travels with its first handle."""
+        hid = self._ids.get(id(obj))
+        if hid is None:
+            hid = self._next
+            self._next += 1
+            self._ids[id(obj)] = hid
+            self._objects[hid] = obj
+        ref: dict[str, Any] = {"!h": hid, "c": obj.com_interface}
+        if type(obj) not in self._sent_layouts:
+            self._sent_layouts.add(type(obj))
+            ref["l"] = obj.com_layout()
+        return ref
+
+    def release(self, objects: Iterable[HostObject]) -> None:
+        """End the lifetime of objects (e.g. a call's responses); later use throws in JS."""
+        for obj in objects:
+            hid = self._ids.pop(id(obj), None)
+            if hid is not None:
+                del self._objects[hid]
+                self._released.append(hid)
+
+    def take_released(self) -> list[int]:
+        released, self._released = self._released, []
+        return released
+
+    def forget_layouts(self) -> None:
+        """A fresh JS realm knows no layouts yet."""
+        self._sent_layouts.clear()
+
+    # -- callbacks bound into JS ------------------------------------------------------------
+    def js_args(self) -> dict[str, Any]:
+        spec = dict(self.pending)
+        spec["released"] = self.take_released()
+        return spec
+
+    def js_call(self, hid: int, name: str, args: list[Any]) -> Any:
+        return self._dispatch(hid, name, lambda obj: obj.com_invoke(name, args), args)
+
+    def js_get(self, hid: int, name: str) -> Any:
+        return self._dispatch(hid, name, lambda obj: obj.com_get(name), None)
+
+    def js_set(self, hid: int, name: str, value: Any) -> Any:
+        return self._dispatch(hid, name, lambda obj: obj.com_set(name, value), [value])
+
+    def _dispatch(self, hid: int, name: str, action: Callable[[HostObject], Any], args: Any) -> Any:
+        self.check_interrupt()
+        obj = self._objects.get(hid)
+        if obj is None:
+            return {
+                "!err": ["Error", f"{name}: the object is no longer valid (it belonged to an earlier call)"]
+            }
+        try:
+            result = action(obj)
+        except HostError as exc:
+            result = exc
+        if self.on_host_call is not None:
+            self.on_host_call(obj.com_interface, name, args, result)
+        if isinstance(result, HostError):
+            return {"!err": [result.js_type, str(result)]}
+        return self._to_js(result)
+
+    def _to_js(self, value: Any) -> Any:
+        if isinstance(value, HostObject):
+            return self.handle(value)
+        if isinstance(value, list):
+            return [self._to_js(v) for v in value]
+        return value
+
+    def check_interrupt(self) -> None:
+        if self.interrupt is not None and self.interrupt.is_set():
+            raise CallInterrupted("cancelled")
+        if self.deadline is not None and self.clock.now() > self.deadline:
+            raise CallInterrupted("timeout")

@@ -1,0 +1,56 @@
+"""What one entry-point call gave back: a return code, or why the script failed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+FailureKind = Literal["exception", "timeout", "memory", "invalid_return", "cancelled"]
+
+_FRAME = re.compile(r"\((?:eval_script|check):(\d+):(\d+)\)|at (?:eval_script|check):(\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class ScriptFailure:
+    kind: FailureKind
+    message: str
+    location: str | None = None
+    stack: str = ""
+
+    def to_json(self, entry: str) -> dict[str, object]:
+        return {
+            "entry": entry,
+            "kind": self.kind,
+            "message": self.message,
+            "location": self.location,
+            "stack": self.stack,
+        }
+
+
+@dataclass(frozen=True)
+class CallResult:
+    entry: str
+    return_code: int | None = None
+    failure: ScriptFailure | None = None
+    skipped: bool = False  # the entry point is not defined: USBMon skips it
+
+
+def vendor_stack(stack: str, script_name: str, drop_last_eval: bool) -> tuple[str, str | None]:
+    """Rewrite engine frames to `script:line:col`, drop the host's own frames, find the location."""
+    frames = [line.strip() for line in stack.splitlines() if line.strip()]
+    frames = [f for f in frames if "usbmon-host" not in f and not f.endswith("(native)")]
+    if drop_last_eval and frames and frames[-1].startswith("at <eval>"):
+        frames.pop()
+    location = None
+    for frame in frames:
+        match = _FRAME.search(frame)
+        if match:
+            line, col = (g for g in match.groups() if g is not None)
+            location = f"{script_name}:{line}:{col}"
+            break
+    rewritten = "\n".join(
+        "    " + f.replace("eval_script:", f"{script_name}:").replace("check:", f"{script_name}:")
+        for f in frames
+    )
+    return rewritten, location

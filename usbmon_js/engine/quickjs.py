@@ -1,0 +1,217 @@
+"""The JavaScript engine: QuickJS through jsbox. The only module that imports jsbox.
+
+One `ScriptEngine` is one sandboxed realm running one vendor script: the ECMAScript built-ins,
+the script's globals, and host objects passed as arguments. It must be used from the thread
+that created it (jsbox runtimes are thread-affine).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections.abc import Callable, Sequence
+from importlib import resources
+from typing import Any
+
+import jsbox
+
+from usbmon_js.clock import Clock
+from usbmon_js.com.members import HostObject
+from usbmon_js.engine.bridge import CallInterrupted, HostBridge
+from usbmon_js.engine.limits import SandboxLimits
+from usbmon_js.engine.outcome import CallResult, ScriptFailure, vendor_stack
+from usbmon_js.engine.script import DriverScript
+from usbmon_js.errors import BadInput
+
+ENTRY_POINTS = (
+    "getSchemas",
+    "setSchema",
+    "getStatus",
+    "requestStatus",
+    "startPrintJob",
+    "writePrintData",
+    "endPrintJob",
+)
+SHIM_MODULE = "usbmon-host"
+_SHIM_SOURCE = resources.files("usbmon_js.engine").joinpath("shim.js").read_text(encoding="utf-8")
+_SYNTAX_AT = re.compile(r"(?:check|eval_script):(\d+):(\d+)")
+
+
+class ScriptLoadError(BadInput):
+    """The script cannot be loaded: a syntax error, or its top level throws or runs away."""
+
+
+class Bytes(bytes):
+    """An argument the script receives as a JS Array of byte numbers (`printData`)."""
+
+
+class ScriptEngine:
+    def __init__(self, script: DriverScript, limits: SandboxLimits, clock: Clock) -> None:
+        self.script = script
+        self.limits = limits
+        self.clock = clock
+        self.bridge = HostBridge(clock)
+        self._token = f"{id(self):x}-{threading.get_ident():x}-{math.floor(clock.now() * 1e6):x}"
+        self._runtime = self._new_runtime()
+        self.entry_points: dict[str, list[str]] = {}
+        self._loading = True
+        try:
+            self._load()
+        except BaseException:
+            self.close()
+            raise
+        self._loading = False
+
+    # -- setup ---------------------------------------------------------------------------
+    def _new_runtime(self) -> jsbox.Runtime:
+        runtime = jsbox.Runtime(
+            memory_limit=self.limits.memory_limit_mib << 20,
+            max_stack_size=self.limits.stack_limit_kib << 10,
+            max_value_bytes=1 << 30,
+        )
+        runtime.bind_function("__usbmon_call", self.bridge.js_call)
+        runtime.bind_function("__usbmon_get", self.bridge.js_get)
+        runtime.bind_function("__usbmon_set", self.bridge.js_set)
+        runtime.bind_function("__usbmon_args", self.bridge.js_args)
+        runtime.bind_object("__usbmon_token", self._token)
+        runtime.add_static_module(SHIM_MODULE, _SHIM_SOURCE + "\nexport {};\n")
+        runtime.eval_module(SHIM_MODULE)
+        return runtime
+
+    def _load(self) -> None:
+        source = self.script.source
+        try:
+            self._runtime.check_syntax(source)
+        except jsbox.JavaScriptError as exc:
+            match = _SYNTAX_AT.search(exc.stack or "")
+            where = (
+                f"{self.script.path}:{match.group(1)}:{match.group(2)}" if match else str(self.script.path)
+            )
+            raise ScriptLoadError(f"{where}: SyntaxError: {exc.message}") from None
+        failure = self._run(
+            lambda: self._runtime.eval(source + "\n;void 0", timeout=self.limits.call_timeout_s)
+        )
+        if isinstance(failure, ScriptFailure):
+            where = failure.location or str(self.script.path)
+            raise ScriptLoadError(
+                f"{where}: the script failed while loading ({failure.kind}): {failure.message}"
+            )
+        found = self._invoke_raw(None, {"names": list(ENTRY_POINTS)})
+        if not isinstance(found, dict):
+            raise ScriptLoadError(f"{self.script.path}: could not list the script's entry points ({found})")
+        self.entry_points = found
+
+    # -- calls ---------------------------------------------------------------------------
+    def has(self, entry: str) -> bool:
+        return entry in self.entry_points
+
+    def call(
+        self,
+        entry: str,
+        args: Sequence[Any],
+        *,
+        interrupt: threading.Event | None = None,
+        timeout: float | None = None,
+    ) -> CallResult:
+        """Call an entry point with host objects, `Bytes` (→ JS Array) or plain values."""
+        if entry not in self.entry_points:
+            return CallResult(entry, skipped=True)
+        encoded = [self._encode(a) for a in args]
+        timeout = self.limits.call_timeout_s if timeout is None else timeout
+        self.bridge.deadline = self.clock.now() + timeout
+        self.bridge.interrupt = interrupt
+        try:
+            outcome = self._run(lambda: self._invoke_raw(entry, {"args": encoded}, timeout))
+        finally:
+            self.bridge.deadline = None
+            self.bridge.interrupt = None
+        if isinstance(outcome, ScriptFailure):
+            return CallResult(entry, failure=outcome)
+        return self._interpret(entry, outcome)
+
+    def close(self) -> None:
+        """Free the JS realm now, on this thread (jsbox runtimes must die where they were born)."""
+        self._runtime = None  # type: ignore[assignment]
+        self.entry_points = {}
+
+    def release(self, objects: Sequence[HostObject]) -> None:
+        self.bridge.release(objects)
+
+    def _encode(self, arg: Any) -> Any:
+        if isinstance(arg, HostObject):
+            return self.bridge.handle(arg)
+        if isinstance(arg, Bytes):
+            return {"b": arg}
+        if isinstance(arg, list):
+            return {"v": arg}
+        return {"v": arg}
+
+    def _invoke_raw(self, entry: str | None, spec: dict[str, Any], timeout: float | None = None) -> Any:
+        self.bridge.pending = {"names": [], "args": [], **spec}
+        entry_js = "null" if entry is None else f'"{entry}"'
+        return self._runtime.eval(f'__usbmon_invoke__("{self._token}", {entry_js})', timeout=timeout)
+
+    def _run(self, action: Callable[[], Any]) -> Any:
+        """Run engine work, turning every way it can end badly into a ScriptFailure."""
+        try:
+            return action()
+        except CallInterrupted as exc:
+            if exc.reason == "cancelled":
+                return ScriptFailure("cancelled", "the job was cancelled while the script was running")
+            return self._timeout_failure("while the script was inside host calls")
+        except jsbox.JsTimeoutError:
+            return self._timeout_failure("in JavaScript")
+        except jsbox.JavaScriptError as exc:
+            return self._engine_failure(exc.name, exc.message or "", exc.stack or "")
+        except (TypeError, ValueError) as exc:  # a value jsbox could not convert
+            return ScriptFailure("exception", f"the script produced a value the host cannot read: {exc}")
+
+    def _timeout_failure(self, where: str) -> ScriptFailure:
+        return ScriptFailure(
+            "timeout", f"the call exceeded its {self.limits.call_timeout_s:g} s deadline ({where})"
+        )
+
+    def _engine_failure(self, name: str | None, message: str, stack: str) -> ScriptFailure:
+        stack_text, location = vendor_stack(stack, self.script.name, drop_last_eval=not self._loading)
+        if "out of memory" in message:
+            return ScriptFailure(
+                "memory",
+                f"out of memory: the script exceeded the {self.limits.memory_limit_mib} MiB heap limit",
+                location,
+                stack_text,
+            )
+        if "stack size exceeded" in message or "stack overflow" in message:
+            return ScriptFailure(
+                "memory",
+                f"stack overflow: the script exceeded the {self.limits.stack_limit_kib} KiB stack limit",
+                location,
+                stack_text,
+            )
+        label = f"{name}: {message}" if name else message
+        return ScriptFailure("exception", label, location, stack_text)
+
+    def _interpret(self, entry: str, raw: Any) -> CallResult:
+        if isinstance(raw, bool):
+            raw = {"invalid": "boolean", "shown": str(raw).lower()}
+        if isinstance(raw, int):
+            return CallResult(entry, return_code=raw)
+        if isinstance(raw, float):
+            if raw.is_integer():
+                return CallResult(entry, return_code=int(raw))
+            raw = {"invalid": "number", "shown": repr(raw)}
+        if isinstance(raw, dict) and "threw" in raw:
+            threw = raw["threw"]
+            return CallResult(
+                entry, failure=self._engine_failure(threw["name"], threw["message"], threw["stack"])
+            )
+        if isinstance(raw, dict) and "missing" in raw:
+            return CallResult(entry, skipped=True)
+        kind = raw.get("invalid", "?") if isinstance(raw, dict) else type(raw).__name__
+        shown = raw.get("shown", "") if isinstance(raw, dict) else repr(raw)
+        return CallResult(
+            entry,
+            failure=ScriptFailure(
+                "invalid_return", f"{entry} returned {kind} {shown!r}; USBMon expects an integer return code"
+            ),
+        )

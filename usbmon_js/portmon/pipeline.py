@@ -1,0 +1,360 @@
+"""One job through the script: StartDocPort → WritePort buffers → EndDocPort.
+
+Turns the script's return codes into spooler actions (decisions.md, "The job pipeline"):
+Success re-presents the unconsumed rest, Retry calls again, DeviceBusy backs off, Failure and
+AbortTheJob end the job (EndDocPort still runs), and a cancel interrupts whatever is waiting.
+Every wait is bounded, so no script or device can hang the job.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from usbmon_js.clock import Clock
+from usbmon_js.com.bidi import BidiSchemaResponses
+from usbmon_js.com.contexts import UsbJobContext, WritePrintDataProgress
+from usbmon_js.com.streams import PrinterStream
+from usbmon_js.devices.channel import DeviceChannel
+from usbmon_js.devices.model import DeviceInfo
+from usbmon_js.engine.outcome import CallResult
+from usbmon_js.engine.quickjs import Bytes, ScriptEngine
+from usbmon_js.portmon.job import JobHandle
+from usbmon_js.portmon.outcome import JobOutcome, ReturnCode
+from usbmon_js.portmon.report import CallTally, DeviceReportInfo, JobError, JobEvent, JobReport, ScriptInfo
+from usbmon_js.portmon.settings import PipelineSettings
+from usbmon_js.portmon.trace import TraceWriter
+
+
+class _JobEnded(Exception):
+    def __init__(self, outcome: JobOutcome) -> None:
+        self.outcome = outcome
+
+
+@dataclass
+class _Progress:
+    """The no-progress guard: consumed bytes or bytes sent both count as progress."""
+
+    clock: Clock
+    last: float = 0.0
+    idle_calls: int = 0
+    busy_delay: float = 0.0
+    marks: tuple[int, int] = (0, 0)
+
+    def update(self, consumed: int, sent: int) -> bool:
+        moved = (consumed, sent) != self.marks
+        self.marks = (consumed, sent)
+        if moved:
+            self.last = self.clock.now()
+            self.idle_calls = 0
+            self.busy_delay = 0.0
+        else:
+            self.idle_calls += 1
+        return moved
+
+
+@dataclass
+class JobPipeline:
+    engine: ScriptEngine
+    channel: DeviceChannel
+    device: DeviceInfo
+    settings: PipelineSettings
+    clock: Clock
+    handle: JobHandle
+    trace: TraceWriter | None = None
+    tally: CallTally = field(default_factory=CallTally)
+    errors: list[JobError] = field(default_factory=list)
+    responses: list[Any] = field(default_factory=list)
+    device_gone: bool = False
+    current_entry: str = ""
+    _warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.context = UsbJobContext(self.settings.temp_spill_bytes)
+        self.stream = PrinterStream(
+            self.channel, on_device_fault=self._device_fault, is_cancelled=self.handle.cancel_event.is_set
+        )
+        self.status = self.handle.status
+        self.status.bytes_submitted = self.handle.data.size
+        self.start_device_bytes = self.channel.bytes_to_device
+        self.cancel_acknowledged = False
+
+    # -- the three port-monitor calls -------------------------------------------------------
+    def run(self) -> JobReport:
+        started, wall = self.clock.now(), time.monotonic()
+        self.channel.closed_gate = self.handle.cancel_event
+        outcome: JobOutcome = "completed"
+        try:
+            self._start_doc()
+            try:
+                self._write_job()
+            except _JobEnded as ended:
+                outcome = ended.outcome
+            outcome = self._end_doc(outcome)
+        except _JobEnded as ended:
+            outcome = ended.outcome
+        finally:
+            self.context.close()
+            self.engine.release(
+                [self.context, self.context.job_bag, *self.context.temporary_streams, self.stream]
+            )
+        return self._report(outcome, self.clock.now() - started, time.monotonic() - wall)
+
+    def _start_doc(self) -> None:
+        self.status.state = "starting"
+        self._check_cancel()
+        result, _ = self._call("startPrintJob", [self.context, self.stream])
+        if result.skipped:
+            return
+        if result.failure is None and result.return_code not in (ReturnCode.SUCCESS, ReturnCode.FAILURE):
+            self._error(
+                "startPrintJob",
+                "invalid_return",
+                f"startPrintJob returned {result.return_code}; valid codes are 0 and 1",
+            )
+        if result.failure is not None or result.return_code != ReturnCode.SUCCESS:
+            raise _JobEnded("cancelled" if self._cancelled(result) else "failed")
+
+    def _write_job(self) -> None:
+        self.status.state = "printing"
+        size = self.settings.buffer_size
+        with self.handle.data.open() as spool:
+            while buffer := spool.read(size):
+                self._write_port(buffer)
+        self._check_cancel()
+
+    def _write_port(self, buffer: bytes) -> None:
+        """WritePort: call writePrintData until the script has consumed the whole buffer."""
+        offset = 0
+        guard = _Progress(self.clock, last=self.clock.now(), marks=(self.status.bytes_consumed, self._sent()))
+        while offset < len(buffer):
+            self._check_cancel()
+            if not self.engine.has("writePrintData"):
+                offset += self._passthrough(buffer[offset:])
+            else:
+                offset += self._write_print_data(buffer[offset:], guard)
+            moved = guard.update(self.status.bytes_consumed, self._sent())
+            if self.device_gone:
+                self._error("writePrintData", "device", "the device disappeared; the job cannot continue")
+                raise _JobEnded("failed")
+            if not moved:
+                self._wait_for_progress(guard)
+
+    def _write_print_data(self, remaining: bytes, guard: _Progress) -> int:
+        progress = WritePrintDataProgress()
+        data = Bytes(remaining)
+        if self.write_signature == "docs":
+            args = [self.context, progress, data, self.stream]
+        else:
+            args = [self.context, data, self.stream, progress]
+        result, _ = self._call("writePrintData", args, extra=[progress])
+        consumed = min(max(progress.processed, 0), len(remaining))
+        if consumed != progress.processed:
+            self._warn(f"writePrintData set ProcessedByteCount={progress.processed}; clamped to {consumed}")
+        self.status.bytes_consumed += consumed
+        if self._cancelled(result):
+            raise _JobEnded("cancelled")
+        if result.failure is not None:
+            raise _JobEnded("failed")
+        code = result.return_code
+        if code == ReturnCode.FAILURE:
+            raise _JobEnded("failed")
+        if code == ReturnCode.ABORT_THE_JOB:
+            raise _JobEnded("aborted")
+        if code == ReturnCode.DEVICE_BUSY:
+            self.status.state = "busy"
+            guard.busy_delay = min(
+                max(guard.busy_delay * 2, self.settings.busy_backoff_s), self.settings.busy_backoff_max_s
+            )
+            self._sleep(guard.busy_delay)
+            self.status.state = "printing"
+        elif code not in (ReturnCode.SUCCESS, ReturnCode.RETRY):
+            self._error(
+                "writePrintData", "invalid_return", f"writePrintData returned {code}; valid codes are 0-4"
+            )
+            raise _JobEnded("failed")
+        return consumed
+
+    def _passthrough(self, remaining: bytes) -> int:
+        """No writePrintData: USBMon hands WritePort data straight to the device."""
+        try:
+            sent = self.channel.write(remaining)
+        except Exception as exc:
+            self._device_fault(f"Write: {exc}", gone=True)
+            return 0
+        self.status.bytes_consumed += sent
+        return sent
+
+    def _wait_for_progress(self, guard: _Progress) -> None:
+        """Nothing consumed or sent: re-call at once once, then back off, and give up after the limit."""
+        if self.clock.now() - guard.last >= self.settings.no_progress_timeout_s:
+            self._error(
+                "writePrintData",
+                "no_progress",
+                f"no byte was consumed or sent for {self.settings.no_progress_timeout_s:g} s",
+            )
+            raise _JobEnded("failed")
+        if guard.idle_calls > 1 and guard.busy_delay == 0:
+            delay = min(
+                self.settings.busy_backoff_s * 2 ** (guard.idle_calls - 2), self.settings.busy_backoff_max_s
+            )
+            self._sleep(delay)
+
+    def _end_doc(self, outcome: JobOutcome) -> JobOutcome:
+        """EndDocPort always runs; after a cancel it runs once, for cleanup only."""
+        self.status.state = "ending" if outcome != "cancelled" else "cancelling"
+        if outcome == "cancelled":
+            return self._cleanup_after_cancel()
+        deadline = self.clock.now() + self.settings.end_retry_limit_s
+        while True:
+            try:
+                self._check_cancel()
+            except _JobEnded:
+                return self._cleanup_after_cancel()
+            result, _ = self._call("endPrintJob", [self.context, self.stream])
+            if result.skipped:
+                return outcome
+            if self._cancelled(result):
+                return self._cleanup_after_cancel()
+            if result.failure is not None:
+                return "failed" if outcome == "completed" else outcome
+            code = result.return_code
+            if code == ReturnCode.SUCCESS:
+                return outcome
+            if code == ReturnCode.RETRY:
+                if self.clock.now() >= deadline:
+                    self._error(
+                        "endPrintJob",
+                        "no_progress",
+                        f"endPrintJob kept returning Retry for {self.settings.end_retry_limit_s:g} s",
+                    )
+                    return "failed" if outcome == "completed" else outcome
+                if self._sleep(self.settings.end_retry_delay_s, raise_on_cancel=False):
+                    return self._cleanup_after_cancel()
+                continue
+            if code != ReturnCode.FAILURE:
+                self._error(
+                    "endPrintJob", "invalid_return", f"endPrintJob returned {code}; valid codes are 0-2"
+                )
+            return "failed" if outcome == "completed" else outcome
+
+    def _cleanup_after_cancel(self) -> JobOutcome:
+        self.cancel_acknowledged = True
+        self.status.state = "cancelling"
+        self._call("endPrintJob", [self.context, self.stream], interruptible=False)
+        if self.settings.soft_reset_on_cancel:
+            try:
+                self.channel.soft_reset()
+                self._note("soft reset sent to the device after cancel")
+            except Exception as exc:
+                self._error("endPrintJob", "device", f"soft reset after cancel failed: {exc}")
+        return "cancelled"
+
+    # -- helpers ----------------------------------------------------------------------------
+    @property
+    def write_signature(self) -> str:
+        chosen = self.settings.write_signature
+        if chosen != "auto":
+            return chosen
+        params = self.engine.entry_points.get("writePrintData", [])
+        return "docs" if len(params) > 1 and "progress" in params[1].lower() else "sample"
+
+    def _call(
+        self, entry: str, args: list[Any], extra: list[Any] | None = None, interruptible: bool = True
+    ) -> tuple[CallResult, BidiSchemaResponses]:
+        responses = BidiSchemaResponses(entry, self.clock.now())
+        args = [*args, responses]
+        self.current_entry = entry
+        if self.trace:
+            self.trace.call_started(entry, args)
+        interrupt = self.handle.cancel_event if interruptible else None
+        result = self.engine.call(entry, args, interrupt=interrupt)
+        self.engine.release([responses, *(extra or [])])
+        if not result.skipped:
+            self.tally.record(entry, result.return_code)
+        if result.failure is not None and result.failure.kind != "cancelled":
+            f = result.failure
+            self.errors.append(
+                JobError(
+                    entry=entry,
+                    kind=f.kind,
+                    message=f.message,
+                    location=f.location,
+                    stack=f.stack,
+                    t=self.clock.now(),
+                )
+            )
+        self.responses.extend(responses.responses)
+        self.status.pages_printed = self.context.printed_pages
+        self.status.bytes_to_device = self._sent()
+        if self.trace:
+            self.trace.call_ended(
+                entry, result.return_code, result.failure.message if result.failure else None
+            )
+        return result, responses
+
+    def _cancelled(self, result: CallResult) -> bool:
+        return result.failure is not None and result.failure.kind == "cancelled"
+
+    def _check_cancel(self) -> None:
+        if self.handle.cancel_event.is_set():
+            raise _JobEnded("cancelled")
+
+    def _sleep(self, seconds: float, raise_on_cancel: bool = True) -> bool:
+        woke = self.clock.sleep(seconds, self.handle.cancel_event)
+        if woke and raise_on_cancel:
+            raise _JobEnded("cancelled")
+        return woke
+
+    def _sent(self) -> int:
+        return self.channel.bytes_to_device - self.start_device_bytes
+
+    def _device_fault(self, reason: str, gone: bool) -> None:
+        self._error(self.current_entry or "writePrintData", "device", reason)
+        self.device_gone = self.device_gone or gone
+
+    def _error(self, entry: str, kind: Any, message: str) -> None:
+        self.errors.append(JobError(entry=entry, kind=kind, message=message, t=self.clock.now()))
+
+    def _warn(self, message: str) -> None:
+        if message not in self._warnings:
+            self._warnings.append(message)
+
+    def _note(self, message: str) -> None:
+        if self.trace:
+            self.trace.note(message)
+
+    def _report(self, outcome: JobOutcome, duration: float, wall: float) -> JobReport:
+        script = self.engine.script
+        return JobReport(
+            outcome=outcome,
+            script=ScriptInfo(
+                path=str(script.path),
+                sha256=script.sha256,
+                write_signature="docs" if self.write_signature == "docs" else "sample",
+                encoding=script.encoding,
+            ),
+            device=DeviceReportInfo(
+                spec=self.device.spec, transport=self.device.transport, device_id=self.device.device_id
+            ),
+            job={
+                "source": self.handle.data.label,
+                "size": self.handle.data.size,
+                "buffer_size": self.settings.buffer_size,
+            },
+            bytes_submitted=self.handle.data.size,
+            bytes_consumed=self.status.bytes_consumed,
+            bytes_to_device=self._sent(),
+            pages_printed=self.context.printed_pages,
+            calls=self.tally.calls_json(),
+            return_codes=self.tally.codes_json(),
+            responses=self.responses,
+            events=[
+                JobEvent(path=r.path, entry=r.entry, t=r.t) for r in self.responses if r.type == "BIDI_NULL"
+            ],
+            errors=self.errors,
+            warnings=self._warnings,
+            duration_s=round(duration, 6),
+            wall_s=round(wall, 6),
+        )

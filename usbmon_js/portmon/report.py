@@ -1,0 +1,79 @@
+"""The job report: what USBMon would have done with one job, as the contract's JSON."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from usbmon_js.com.bidi import BidiResponse
+from usbmon_js.portmon.outcome import JobOutcome
+
+ErrorKind = Literal["exception", "timeout", "memory", "invalid_return", "device", "no_progress", "cancelled"]
+
+
+class ScriptInfo(BaseModel):
+    path: str
+    sha256: str
+    write_signature: Literal["sample", "docs"]
+    encoding: str = "utf-8"
+
+
+class DeviceReportInfo(BaseModel):
+    spec: str
+    transport: Literal["sim", "pyusb", "replay"]
+    device_id: str
+
+
+class JobError(BaseModel):
+    entry: str
+    kind: ErrorKind
+    message: str
+    location: str | None = None
+    stack: str = ""
+    t: float = 0.0
+
+
+class JobEvent(BaseModel):
+    path: str
+    entry: str
+    t: float = 0.0
+
+
+class JobReport(BaseModel):
+    outcome: JobOutcome
+    script: ScriptInfo
+    device: DeviceReportInfo
+    job: dict[str, Any] = Field(default_factory=dict)
+    bytes_submitted: int = 0
+    bytes_consumed: int = 0
+    bytes_to_device: int = 0
+    pages_printed: int | None = None
+    calls: dict[str, int] = Field(default_factory=dict)
+    return_codes: dict[str, dict[str, int]] = Field(default_factory=dict)
+    responses: list[BidiResponse] = Field(default_factory=list)
+    events: list[JobEvent] = Field(default_factory=list)
+    errors: list[JobError] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    duration_s: float = Field(0.0, description="job time on the host clock (simulated time for sim devices)")
+    wall_s: float = Field(0.0, description="real time the run took")
+
+
+class CallTally:
+    """Counts calls and return codes per entry point while a job runs."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.codes: dict[str, Counter[str]] = {}
+
+    def record(self, entry: str, return_code: int | None) -> None:
+        self.calls[entry] += 1
+        if return_code is not None:
+            self.codes.setdefault(entry, Counter())[str(return_code)] += 1
+
+    def calls_json(self) -> dict[str, int]:
+        return dict(self.calls)
+
+    def codes_json(self) -> dict[str, dict[str, int]]:
+        return {entry: dict(sorted(c.items())) for entry, c in self.codes.items()}

@@ -1,0 +1,58 @@
+"""`--trace`: every entry-point call and host call as JSON Lines, bytes summarised."""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from usbmon_js.clock import Clock
+from usbmon_js.com.members import HostError
+
+_HEAD = 16
+
+
+def summarise(value: Any) -> Any:
+    """Byte payloads become their length and first bytes, so a trace of a 1 GiB job stays small."""
+    if isinstance(value, bytes | bytearray):
+        return {"bytes": len(value), "head": bytes(value[:_HEAD]).hex(" ")}
+    if isinstance(value, HostError):
+        return {"error": str(value), "js_type": value.js_type}
+    if isinstance(value, list):
+        return [summarise(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return getattr(value, "com_interface", type(value).__name__)
+
+
+class TraceWriter:
+    def __init__(self, out: IO[str], clock: Clock) -> None:
+        self.out = out
+        self.clock = clock
+        self.entry = ""
+        self.origin = clock.now()
+
+    def _emit(self, record: dict[str, Any]) -> None:
+        record = {"t": round(self.clock.now() - self.origin, 6), "entry": self.entry, **record}
+        self.out.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+
+    def call_started(self, entry: str, args: list[Any]) -> None:
+        self.entry = entry
+        self._emit({"event": "call", "args": summarise(args)})
+
+    def call_ended(self, entry: str, return_code: int | None, failure: str | None) -> None:
+        self.entry = entry
+        self._emit({"event": "return", "result": return_code, "failure": failure})
+
+    def host_call(self, interface: str, member: str, args: Any, result: Any) -> None:
+        self._emit(
+            {
+                "event": "host",
+                "object": interface,
+                "member": member,
+                "args": summarise(args),
+                "result": summarise(result),
+            }
+        )
+
+    def note(self, message: str, **fields: Any) -> None:
+        self._emit({"event": "host-action", "message": message, **fields})
