@@ -393,7 +393,7 @@ def test_several_problems_are_all_reported(tmp_path: Path) -> None:
         ('{"name": "a",\n "busy": [}\n', ".json", "is not valid JSON: Expecting value at line 2, column 11"),
         ('{"name": "a", "name": "b"}', ".json", "duplicate key 'name'"),
         ("", ".yaml", "is empty"),
-        ("- a\n- b\n", ".yaml", "must be a mapping of device settings at the top level, not a list"),
+        ("- a\n- b\n", ".yaml", "must be a mapping at the top level, not a list"),
         ('"text"', ".json", "not a str"),
     ],
 )

@@ -7,7 +7,7 @@ A mapping of property name to a plain value (bool → Bool, int → Int32, str �
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -17,12 +17,11 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationError,
 )
 
 from usbmon_js.com.property_bag import Property
 from usbmon_js.errors import BadInput
-from usbmon_js.formats.loading import describe_validation_error, read_mapping
+from usbmon_js.formats.loading import read_mapping, validate
 
 Int32 = Annotated[StrictInt, Field(ge=-(2**31), le=2**31 - 1)]
 
@@ -59,15 +58,12 @@ def _plain(value: bool | int | str) -> Property:
 
 
 def load_property_file(path: Path, option: str) -> dict[str, Property]:
-    raw: Any = read_mapping(path, f"{option} property bag")
-    try:
-        parsed = PropertyFile.model_validate(raw)
-    except ValidationError as exc:
-        raise BadInput(f"{path}: invalid {option} property bag: {describe_validation_error(exc)}") from None
+    what = f"{option} property bag"
+    parsed = validate(PropertyFile, read_mapping(path, what, allow_empty=True), str(path), what)
     properties: dict[str, Property] = {}
     for name, value in parsed.root.items():
         try:
             properties[name] = value.to_property() if isinstance(value, TypedProperty) else _plain(value)
         except ValueError as exc:
-            raise BadInput(f"{path}: invalid {option} property bag: property '{name}': {exc}") from None
+            raise BadInput(f"{option} property bag {path} is invalid: property '{name}': {exc}.") from None
     return properties

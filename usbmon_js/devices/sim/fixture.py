@@ -16,16 +16,14 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
-    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -35,6 +33,7 @@ from pydantic_core import PydanticCustomError
 from usbmon_js.clock import Clock, RealClock
 from usbmon_js.devices.model import DEFAULT_PORT_STATUS, DeviceGone
 from usbmon_js.errors import BadInput
+from usbmon_js.formats.loading import Format, mapping_from_text, read_mapping, validate
 
 DEFAULT_DEVICE_ID = "MFG:usbmon-js;MDL:Generic Printer;CMD:PJL,PCL;CLS:PRINTER;"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -246,122 +245,18 @@ def fixture_json_schema_text() -> str:
 
 # --- Loading --------------------------------------------------------------------------------------
 
-_FORMATS: dict[str, Literal["yaml", "json"]] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+_WHAT = "device fixture"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that rejects duplicate keys, which PyYAML would silently let the last win."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float | bool):
-                continue  # unhashable or odd keys are left for validation to reject
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f"found duplicate key {key!r}",
-                    key_node.start_mark,
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _parse_document(text: str, source: str, fmt: Literal["yaml", "json"]) -> object:
-    if fmt == "json":
-        try:
-            return json.loads(text, object_pairs_hook=_json_object)
-        except json.JSONDecodeError as exc:
-            raise BadInput(
-                f"device fixture {source} is not valid JSON: {exc.msg} "
-                f"at line {exc.lineno}, column {exc.colno}."
-            ) from None
-        except (ValueError, RecursionError) as exc:
-            raise BadInput(f"device fixture {source} is not valid JSON: {_one_line(str(exc))}.") from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = exc.problem or exc.context or "syntax error"
-        raise BadInput(f"device fixture {source} is not valid YAML: {_one_line(problem)}{where}.") from None
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
-        raise BadInput(f"device fixture {source} is not valid YAML: {_one_line(str(exc))}.") from None
-
-
-def _describe_errors(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown field (not part of the fixture format; check the spelling)"
-        elif error["type"] != "missing" and isinstance(error.get("input"), str | int | float | bool | None):
-            shown = repr(error.get("input"))
-            message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
-        problems.append(f"{where}: {message}")
-    return "; ".join(problems)
-
-
-def parse_fixture(text: str, source: str, fmt: Literal["yaml", "json"] = "yaml") -> DeviceFixture:
+def parse_fixture(text: str, source: str, fmt: Format = "yaml") -> DeviceFixture:
     """Validate fixture text; `source` names it in every BadInput message."""
-    data = _parse_document(text, source, fmt)
-    if data is None:
-        raise BadInput(f"device fixture {source} is empty; it must be a mapping of device settings.")
-    if not isinstance(data, dict):
-        raise BadInput(
-            f"device fixture {source} must be a mapping of device settings at the top level, "
-            f"not a {type(data).__name__}."
-        )
-    try:
-        return DeviceFixture.model_validate(data)
-    except ValidationError as exc:
-        count = exc.error_count()
-        raise BadInput(
-            _one_line(
-                f"device fixture {source} is invalid ({count} problem{'s' if count != 1 else ''}): "
-                f"{_describe_errors(exc)}."
-            )
-        ) from None
+    return validate(DeviceFixture, mapping_from_text(text, source, fmt, _WHAT), source, _WHAT)
 
 
 def load_fixture(path: Path) -> DeviceFixture:
     """Read a .yaml/.yml/.json fixture; every failure is a BadInput naming the file."""
     path = Path(path)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise BadInput(
-            f"device fixture {path} has an unknown file type {path.suffix or '(no extension)'}; "
-            "name it .yaml, .yml or .json (or use FILE.py:Class for a Python device model)."
-        )
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"device fixture {path} does not exist.") from None
-    except IsADirectoryError:
-        raise BadInput(f"device fixture {path} is a directory, not a file.") from None
-    except OSError as exc:
-        raise BadInput(f"device fixture {path} cannot be read: {exc.strerror or exc}.") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"device fixture {path} is not UTF-8 text (bad byte at offset {exc.start}).") from None
-    return parse_fixture(text, str(path), fmt)
+    return validate(DeviceFixture, read_mapping(path, _WHAT), str(path), _WHAT)
 
 
 # --- The device model -----------------------------------------------------------------------------
