@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/usbmon-js run scripts/pjl_passthrough.js
+	$(BIN)/usbmon-js run scripts/host_based_duplex.js
 
 lint: setup
 	$(BIN)/ruff check usbmon_js tests

@@ -50,8 +50,10 @@ class PrinterStream(SequentialStream):
         read_only_for: str | None = None,
         on_device_fault: Callable[[str, bool], None] | None = None,
         is_cancelled: Callable[[], bool] = lambda: False,
+        wait_budget: Callable[[], float | None] = lambda: None,
     ) -> None:
         self.channel = channel
+        self.wait_budget = wait_budget
         self.read_only_for = read_only_for
         self.on_device_fault = on_device_fault
         self.is_cancelled = is_cancelled
@@ -68,7 +70,7 @@ class PrinterStream(SequentialStream):
 
     def _device_io(self, member: str, io: Callable, arg: object):
         try:
-            return io(arg)
+            return io(arg, self.wait_budget())
         except (DeviceGone, DeviceError) as exc:
             gone = isinstance(exc, DeviceGone)
             reason = f"{member}: the device is gone ({exc})" if gone else f"{member}: {exc}"

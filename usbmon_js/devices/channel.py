@@ -25,6 +25,10 @@ class ChannelTimeouts:
     poll: float = 0.01  # how often a refusing device is asked again
 
 
+def _bounded(timeout: float, budget: float | None) -> float:
+    return timeout if budget is None else min(timeout, budget)
+
+
 @dataclass
 class DeviceChannel:
     model: PrinterModel
@@ -36,12 +40,12 @@ class DeviceChannel:
     closed_gate: threading.Event = field(default_factory=threading.Event)
     _pushback: bytes = b""
 
-    def write(self, data: bytes) -> int:
-        """Send `data`, waiting up to the write timeout for a refusing device; return the count sent."""
+    def write(self, data: bytes, budget: float | None = None) -> int:
+        """Send `data`, waiting up to the write timeout (or `budget`) for a refusing device."""
         if self.closed_gate.is_set():
             return 0
         sent = 0
-        deadline = self.clock.now() + self.timeouts.write
+        deadline = self.clock.now() + _bounded(self.timeouts.write, budget)
         view = memoryview(data)
         while sent < len(data):
             accepted = self._model_call("write", bytes(view[sent:]) if sent else data)
@@ -61,11 +65,11 @@ class DeviceChannel:
                 break
         return sent
 
-    def read(self, size: int) -> bytes:
-        """Up to `size` bytes already sent by the device, waiting at most the read timeout."""
+    def read(self, size: int, budget: float | None = None) -> bytes:
+        """Up to `size` bytes already sent by the device, waiting at most the read timeout (or `budget`)."""
         if size <= 0:
             return b""
-        deadline = self.clock.now() + self.timeouts.read
+        deadline = self.clock.now() + _bounded(self.timeouts.read, budget)
         while True:
             data = self._pushback or self._model_call("read", size)
             self._pushback = b""

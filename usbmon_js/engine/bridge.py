@@ -34,6 +34,7 @@ class HostBridge:
         self._released: list[int] = []
         self.pending: dict[str, Any] = {}
         self.deadline: float | None = None
+        self.call_timeout: float | None = None
         self.interrupt: threading.Event | None = None
         self.on_host_call: Callable[[str, str, list[Any], Any], None] | None = None
 
@@ -106,6 +107,18 @@ class HostBridge:
         if isinstance(value, list):
             return [self._to_js(v) for v in value]
         return value
+
+    def device_wait_budget(self) -> float | None:
+        """How long a host call may still wait on the device, leaving the script time to react.
+
+        A Write on a stalled printer waits up to its own timeout, but never so long that the
+        call's deadline passes inside it: the script gets its short count back with a reserve
+        (10 % of the deadline, at most 1 s) to return DeviceBusy or Retry.
+        """
+        if self.deadline is None or self.call_timeout is None:
+            return None
+        reserve = min(1.0, 0.1 * self.call_timeout)
+        return max(self.deadline - self.clock.now() - reserve, 0.0)
 
     def check_interrupt(self) -> None:
         if self.interrupt is not None and self.interrupt.is_set():

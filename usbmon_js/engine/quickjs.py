@@ -120,11 +120,12 @@ class ScriptEngine:
         encoded = [self._encode(a) for a in args]
         timeout = self.limits.call_timeout_s if timeout is None else timeout
         self.bridge.deadline = self.clock.now() + timeout
+        self.bridge.call_timeout = timeout
         self.bridge.interrupt = interrupt
         try:
             outcome = self._run(lambda: self._invoke_raw(entry, {"args": encoded}, timeout))
         finally:
-            self.bridge.deadline = None
+            self.bridge.deadline = self.bridge.call_timeout = None
             self.bridge.interrupt = None
         if isinstance(outcome, ScriptFailure):
             return CallResult(entry, failure=outcome)

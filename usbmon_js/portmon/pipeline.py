@@ -73,7 +73,10 @@ class JobPipeline:
     def __post_init__(self) -> None:
         self.context = UsbJobContext(self.settings.temp_spill_bytes)
         self.stream = PrinterStream(
-            self.channel, on_device_fault=self._device_fault, is_cancelled=self.handle.cancel_event.is_set
+            self.channel,
+            on_device_fault=self._device_fault,
+            is_cancelled=self.handle.cancel_event.is_set,
+            wait_budget=self.engine.bridge.device_wait_budget,
         )
         self.status = self.handle.status
         self.status.bytes_submitted = self.handle.data.size
