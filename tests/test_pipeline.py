@@ -65,7 +65,9 @@ def run_job(
     script = DriverScript.from_bytes(Path("driver.js"), source.encode())
     limits = SandboxLimits(call_timeout_s=2.0)
     info = DeviceInfo(spec="test", transport="sim", device_id="MFG:Test;MDL:T;")
-    with PortMonitor(script, printer, info, settings=PipelineSettings(limits=limits, **settings), clock=clock) as port:
+    with PortMonitor(
+        script, printer, info, settings=PipelineSettings(limits=limits, **settings), clock=clock
+    ) as port:
         handle = port.submit_job(JobData.from_bytes(job))
         if cancel_at is not None:
             clock.call_at(cancel_at, handle.cancel)
@@ -187,7 +189,10 @@ def test_failure_and_abort_stop_the_data_but_end_print_job_still_runs(code: int,
       progress.ProcessedByteCount = stream.Write(data.slice(0, 100));
       return 0;
     }}
-    function endPrintJob(ctx, stream, responses) {{ responses.AddInt32("\\\\Printer.Extension:Cleanup", 1); return 0; }}
+    function endPrintJob(ctx, stream, responses) {{
+      responses.AddInt32("\\\\Printer.Extension:Cleanup", 1);
+      return 0;
+    }}
     """
     report, printer, _ = run_job(source)
     assert report.outcome == outcome
@@ -204,13 +209,16 @@ def test_unknown_return_code_fails_the_job_with_the_reason() -> None:
 
 
 def test_end_print_job_retry_polls_every_100ms_until_success() -> None:
-    source = PASSTHROUGH + """
+    source = (
+        PASSTHROUGH
+        + """
     var polls = 0;
     function endPrintJob(ctx, stream, responses) {
       if (polls === 0) responses.AddNull("\\\\Printer.Extension:ManualDuplexEvent");
       return ++polls < 5 ? ctx.ReturnCodes.Retry : ctx.ReturnCodes.Success;
     }
     """
+    )
     report, _, clock = run_job(source)
     assert report.outcome == "completed"
     assert report.return_codes["endPrintJob"] == {"0": 1, "2": 4}
@@ -255,9 +263,12 @@ def test_cancel_during_busy_back_off_ends_within_100ms_and_sends_nothing_more() 
 
 
 def test_cancel_during_end_print_job_retry_loop() -> None:
-    source = PASSTHROUGH + """
+    source = (
+        PASSTHROUGH
+        + """
     function endPrintJob(ctx, stream) { stream.Write([0x1b, 0x45]); return 2; }
     """
+    )
     report, printer, clock = run_job(source, cancel_at=3.05)
     assert report.outcome == "cancelled"
     assert 3.05 <= clock.now() <= 3.15
