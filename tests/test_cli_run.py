@@ -230,7 +230,7 @@ def test_property_bag_files_are_loaded_and_validated(tmp_path, capsys) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["missing.js"], "not found"),
+        (["missing.js"], "does not exist"),
         ([str(VENDOR / "syntax_error.js")], "syntax_error.js:"),
         ([str(SCRIPTS / "pjl_passthrough.js"), "--job", "nope.prn"], "nope.prn"),
         (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from usbmon_js.errors import BadInput
+from usbmon_js.formats.loading import read_bytes
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -34,15 +35,7 @@ class DriverScript:
 
     @classmethod
     def from_file(cls, path: Path) -> DriverScript:
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise BadInput(f"{path}: driver script not found") from None
-        except IsADirectoryError:
-            raise BadInput(f"{path}: is a directory, expected a driver script (.js)") from None
-        except OSError as exc:
-            raise BadInput(f"{path}: cannot read driver script: {exc.strerror or exc}") from None
-        return cls.from_bytes(path, raw)
+        return cls.from_bytes(path, read_bytes(path, "driver script"))
 
     @classmethod
     def from_bytes(cls, path: Path, raw: bytes) -> DriverScript:

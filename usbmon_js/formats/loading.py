@@ -75,15 +75,20 @@ def parse_document(text: str, source: str, fmt: Format, what: str) -> object:
         raise BadInput(f"{what} {source} is not valid YAML: {one_line(str(exc))}.") from None
 
 
-def read_text(path: Path, what: str) -> str:
+def read_bytes(path: Path, what: str) -> bytes:
+    """A user's file, or a BadInput that says why it cannot be read."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"{what} {path} does not exist.") from None
     except IsADirectoryError:
         raise BadInput(f"{what} {path} is a directory, not a file.") from None
     except OSError as exc:
         raise BadInput(f"{what} {path} cannot be read: {exc.strerror or exc}.") from None
+
+
+def read_text(path: Path, what: str) -> str:
+    raw = read_bytes(path, what)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

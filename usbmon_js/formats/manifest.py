@@ -8,6 +8,7 @@ from pathlib import Path
 
 from usbmon_js.engine.script import decode_script
 from usbmon_js.errors import BadInput
+from usbmon_js.formats.loading import read_bytes
 
 KNOWN_FLAGS = {
     "hostbaseddevice": "HostBasedDevice",
@@ -35,13 +36,7 @@ class DriverManifest:
 
 
 def load_manifest(path: Path) -> DriverManifest:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: manifest not found") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read manifest: {exc.strerror or exc}") from None
-    text, _ = decode_script(path, raw)
+    text, _ = decode_script(path, read_bytes(path, "manifest"))
     parser = configparser.ConfigParser(
         strict=False, interpolation=None, comment_prefixes=(";", "#"), inline_comment_prefixes=(";",)
     )
