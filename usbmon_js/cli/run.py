@@ -150,7 +150,11 @@ def main(args: argparse.Namespace) -> int:
         handle = port.submit_job(job)
         if args.cancel_after is not None:
             _schedule_cancel(clock, args.cancel_after, handle.cancel)
-        report = wait_with_progress(handle, show=not args.json and sys.stderr.isatty())
+        try:
+            report = wait_with_progress(handle, show=not args.json and sys.stderr.isatty())
+        except KeyboardInterrupt:  # Ctrl-C cancels the job as the spooler would, then reports it
+            handle.cancel()
+            report = handle.wait()
     _add_warnings(report, manifest, bidi)
     if args.json:
         print(json.dumps(report.model_dump(mode="json")))

@@ -7,14 +7,18 @@ convert throws a catchable TypeError naming the member.
 from __future__ import annotations
 
 import math
+import re
 import struct
+from decimal import Decimal
 from typing import Any
 
 from usbmon_js.com.members import HostError
 
+_NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
 
 def js_string(value: float | int) -> str:
-    """A number as JS `String()` writes it (for the common cases vendors hit)."""
+    """A number as JS `String()` writes it (ECMAScript Number::toString)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -23,9 +27,24 @@ def js_string(value: float | int) -> str:
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value)
+    if value == 0:
+        return "0"
+    if value < 0:
+        return "-" + js_string(-value)
+    # repr gives the shortest digits that round-trip, as JS does; only the layout differs.
+    _, digit_tuple, exponent = Decimal(repr(value)).as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    n = len(digits) + int(exponent)  # the decimal point sits after n digits
+    digits = digits.rstrip("0")
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{mantissa}e{'+' if n > 0 else '-'}{abs(n - 1)}"
 
 
 def _number(member: str, value: Any) -> float:
@@ -34,10 +53,9 @@ def _number(member: str, value: Any) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            raise HostError(f"{member}: '{value}' is not a number", "TypeError") from None
+        if not _NUMERIC.fullmatch(value.strip()):
+            raise HostError(f"{member}: '{value}' is not a number", "TypeError")
+        return float(value.strip())
     raise HostError(f"{member}: expected a number, got {_describe(value)}", "TypeError")
 
 

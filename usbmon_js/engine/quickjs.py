@@ -123,7 +123,7 @@ class ScriptEngine:
         self.bridge.call_timeout = timeout
         self.bridge.interrupt = interrupt
         try:
-            outcome = self._run(lambda: self._invoke_raw(entry, {"args": encoded}, timeout))
+            outcome = self._run(lambda: self._invoke_raw(entry, {"args": encoded}, timeout), timeout)
         finally:
             self.bridge.deadline = self.bridge.call_timeout = None
             self.bridge.interrupt = None
@@ -153,25 +153,24 @@ class ScriptEngine:
         entry_js = "null" if entry is None else f'"{entry}"'
         return self._runtime.eval(f'__usbmon_invoke__("{self._token}", {entry_js})', timeout=timeout)
 
-    def _run(self, action: Callable[[], Any]) -> Any:
+    def _run(self, action: Callable[[], Any], timeout: float | None = None) -> Any:
         """Run engine work, turning every way it can end badly into a ScriptFailure."""
         try:
             return action()
         except CallInterrupted as exc:
             if exc.reason == "cancelled":
                 return ScriptFailure("cancelled", "the job was cancelled while the script was running")
-            return self._timeout_failure("while the script was inside host calls")
+            return self._timeout_failure("while the script was inside host calls", timeout)
         except jsbox.JsTimeoutError:
-            return self._timeout_failure("in JavaScript")
+            return self._timeout_failure("in JavaScript", timeout)
         except jsbox.JavaScriptError as exc:
             return self._engine_failure(exc.name, exc.message or "", exc.stack or "")
         except (TypeError, ValueError) as exc:  # a value jsbox could not convert
             return ScriptFailure("exception", f"the script produced a value the host cannot read: {exc}")
 
-    def _timeout_failure(self, where: str) -> ScriptFailure:
-        return ScriptFailure(
-            "timeout", f"the call exceeded its {self.limits.call_timeout_s:g} s deadline ({where})"
-        )
+    def _timeout_failure(self, where: str, timeout: float | None = None) -> ScriptFailure:
+        seconds = self.limits.call_timeout_s if timeout is None else timeout
+        return ScriptFailure("timeout", f"the call exceeded its {seconds:g} s deadline ({where})")
 
     def _engine_failure(self, name: str | None, message: str, stack: str) -> ScriptFailure:
         stack_text, location = vendor_stack(stack, self.script.name, drop_last_eval=not self._loading)

@@ -20,6 +20,7 @@ const ArrayCtor = Array;
 const U8 = Uint8Array;
 const isArray = Array.isArray;
 const isView = ArrayBuffer.isView;
+const DataViewCtor = DataView;
 const ArrayBufferCtor = ArrayBuffer;
 const slice = Array.prototype.slice;
 const apply = Reflect.apply;
@@ -50,7 +51,7 @@ function toBytes(value, member) {
   if (value instanceof U8) return value;
   if (value instanceof ArrayBufferCtor) return new U8(value);
   let source = value;
-  if (isView(value)) {
+  if (isView(value) && !(value instanceof DataViewCtor)) {
     source = value;
   } else if (typeof value === "string") {
     throw new TypeErrorCtor(member + ": a string is not a byte array");
@@ -70,6 +71,19 @@ function toBytes(value, member) {
     out[i] = x;
   }
   return out;
+}
+
+// jsbox turns the host's CallInterrupted (deadline or cancel) into a catchable Error and stops
+// the script at its next interrupt check. Wait for that stop here, so no vendor `catch` runs.
+const INTERRUPTED = "host function failed: CallInterrupted";
+
+function host(fn, args) {
+  try {
+    return apply(fn, undefined, args);
+  } catch (error) {
+    if (error !== null && typeof error === "object" && error.message === INTERRUPTED) for (;;) {}
+    throw error;
+  }
 }
 
 function describe(value) {
@@ -118,7 +132,7 @@ function proxyFor(hid, iface, layout) {
         const at = bytesArgs[i];
         if (at < args.length) args[at] = toBytes(args[at], name);
       }
-      return fromHost(hostCall(hid, name, args));
+      return fromHost(host(hostCall, [hid, name, args]));
     };
     methods[name] = fn;
     return fn;
@@ -130,13 +144,13 @@ function proxyFor(hid, iface, layout) {
       if (spec === undefined) {
         return key === "toString" || key === "valueOf" ? function () { return label; } : undefined;
       }
-      return spec[1] === 0 ? method(spec) : fromHost(hostGet(hid, spec[0]));
+      return spec[1] === 0 ? method(spec) : fromHost(host(hostGet, [hid, spec[0]]));
     },
     set: function (target, key, value) {
       const spec = resolve(key);
       if (spec === undefined) throw new TypeErrorCtor(iface + " has no member '" + toStr(key) + "'");
       if (spec[1] !== 2) throw new TypeErrorCtor(spec[0] + ": cannot assign to a read-only " + (spec[1] === 0 ? "method" : "property") + " of " + iface);
-      fromHost(hostSet(hid, spec[0], value));
+      fromHost(host(hostSet, [hid, spec[0], value]));
       return true;
     },
     has: function (target, key) { return resolve(key) !== undefined; },
@@ -169,7 +183,12 @@ function parameterNames(fn) {
 
 function failure(error) {
   try {
-    if (error !== null && typeof error === "object") {
+    if (error === null) {
+      // QuickJS throws null when memory is too short even for its "out of memory" error
+      // (a script's own `throw null` looks the same).
+      return { threw: { name: "InternalError", message: "out of memory", stack: "" } };
+    }
+    if (typeof error === "object") {
       return { threw: { name: toStr(error.name), message: toStr(error.message), stack: toStr(error.stack || "") } };
     }
     return { threw: { name: null, message: toStr(error), stack: "" } };
