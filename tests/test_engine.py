@@ -465,3 +465,17 @@ def test_set_interrupt_cancels_at_the_next_host_call() -> None:
     assert result.failure.kind == "cancelled"
     assert out.values == ["reached"]  # the cancelled call's host call never ran
     assert engine.call("endPrintJob", []).return_code == 21  # and nothing after it ran
+
+
+def test_an_entry_point_that_disappears_does_not_lose_host_object_layouts() -> None:
+    from usbmon_js.com.contexts import WritePrintDataProgress
+
+    engine = make_engine(
+        "startPrintJob = function () { delete globalThis.startPrintJob; return 0; };\n"
+        "function endPrintJob(p) { p.ProcessedByteCount = 7; return 0; }\n"
+    )
+    assert engine.call("startPrintJob", []).return_code == 0
+    assert engine.call("startPrintJob", [WritePrintDataProgress()]).skipped
+    progress = WritePrintDataProgress()
+    assert engine.call("endPrintJob", [progress]).return_code == 0
+    assert progress.processed == 7

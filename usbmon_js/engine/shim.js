@@ -209,10 +209,10 @@ function invoke(callerToken, entry) {
     }
     return found;
   }
+  const args = [];  // decoded first: it records the class layouts that travel with new handles
+  for (let i = 0; i < spec.args.length; i++) args[i] = decodeArg(spec.args[i]);
   const fn = globalThis[entry];
   if (typeof fn !== "function") return { missing: typeof fn };
-  const args = [];
-  for (let i = 0; i < spec.args.length; i++) args[i] = decodeArg(spec.args[i]);
   let result;
   try {
     result = apply(fn, undefined, args);
