@@ -39,7 +39,7 @@ def wait_with_progress(handle: JobHandle, show: bool) -> JobReport:
                 state=status.state,
                 pages=status.pages_printed if status.pages_printed is not None else "-",
             )
-            handle._finished.wait(0.1)
+            handle.wait_done(0.1)
     return handle.wait()
 
 

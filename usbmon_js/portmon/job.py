@@ -81,6 +81,10 @@ class JobHandle:
     def done(self) -> bool:
         return self._finished.is_set()
 
+    def wait_done(self, timeout: float | None = None) -> bool:
+        """Block until the job ends or `timeout` passes; True when it has ended."""
+        return self._finished.wait(timeout)
+
     def wait(self, timeout: float | None = None) -> JobReport:
         if not self._finished.wait(timeout):
             raise TimeoutError("the job is still running")
