@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from usbmon_js.clock import RealClock, VirtualClock
 from usbmon_js.devices.channel import DeviceChannel
-from usbmon_js.devices.model import DeviceGone, PrinterModel
+from usbmon_js.devices.model import DeviceGone, PrinterModel, model_status_interface
 from usbmon_js.devices.sim import (
     DeviceFixture,
     FixturePrinter,
@@ -27,7 +28,7 @@ from usbmon_js.devices.sim import (
     load_python_model,
     parse_fixture,
 )
-from usbmon_js.errors import BadInput
+from usbmon_js.errors import BadInput, DeviceError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVICES = ROOT / "fixtures" / "devices"
@@ -132,6 +133,58 @@ def test_max_write_gives_partial_writes_that_the_channel_completes() -> None:
     assert clock.now() == 0.0  # partial writes are not refusals: no waiting
 
 
+def test_throughput_fills_the_buffer_and_drains_it_in_clock_time() -> None:
+    clock = VirtualClock()
+    device = printer(clock, bytes_per_second=1000, buffer_bytes=100)
+    assert device.write(b"x" * 250) == 100
+    assert device.write(b"x") == 0  # full
+    assert device.buffered == 100
+    clock.advance(0.05)
+    assert device.buffered == 50
+    assert device.write(b"x" * 80) == 50
+    clock.advance(0.0015)  # 1.5 bytes' time: one whole byte drains, the half is carried over
+    assert device.write(b"x" * 80) == 1
+    clock.advance(0.0005)
+    assert device.write(b"x" * 80) == 1
+    clock.advance(10)
+    assert device.buffered == 0
+    assert device.write(b"x" * 80) == 80
+    assert device.received == 232
+
+
+def test_throughput_makes_channel_writes_take_simulated_time() -> None:
+    def run() -> tuple[int, float, int, float]:
+        clock = VirtualClock()
+        device = printer(clock, bytes_per_second=10_000, buffer_bytes=1000)
+        channel = channel_for(device, clock)
+        first = channel.write(b"j" * 5000)
+        after_first = clock.now()
+        second = channel.write(b"j" * 200_000)  # 20 s of work: longer than the 10 s write timeout
+        return first, after_first, second, clock.now()
+
+    first, after_first, second, end = run()
+    assert first == 5000
+    assert after_first == pytest.approx(0.4, abs=0.011)  # 4000 bytes beyond the buffer at 10 kB/s
+    assert second == pytest.approx(100_000, abs=200)  # 10 s worth, then the write comes back short
+    assert end == pytest.approx(10.4, abs=0.02)
+    assert run() == (first, after_first, second, end)  # deterministic
+
+
+def test_throughput_combines_with_max_write_and_busy() -> None:
+    clock = VirtualClock()
+    device = printer(
+        clock, bytes_per_second=100, buffer_bytes=50, max_write=20, busy=[{"after_bytes": 30, "writes": 1}]
+    )
+    assert device.write(b"x" * 100) == 20
+    assert device.write(b"x" * 100) == 10  # cut at the busy threshold
+    assert device.write(b"x" * 100) == 0  # busy
+    assert device.write(b"x" * 100) == 20
+    assert device.write(b"x" * 100) == 0  # buffer full (50 bytes), no time has passed
+    clock.advance(0.1)
+    assert device.write(b"x" * 100) == 10
+    assert printer().buffered == 0  # no rate: nothing is ever buffered
+
+
 # --- replies and unsolicited data ---------------------------------------------------------------
 
 
@@ -162,6 +215,34 @@ def test_reply_times_limits_answers() -> None:
     device.write(b"QQQ")
     device.write(b"Q")
     assert device.read(100) == b"1*1***"
+
+
+def test_reply_then_answers_in_sequence_and_repeats_the_last() -> None:
+    device = printer(replies=[{"match": "Q", "reply": "busy;", "then": ["one;", "two;"]}])
+    device.write(b"Q")
+    assert device.read(100) == b"busy;"
+    device.write(b"QQQ")
+    assert device.read(100) == b"one;two;two;"
+
+
+def test_reply_then_follows_matches_across_writes_and_times_bounds_the_total() -> None:
+    device = printer(
+        replies=[{"match": {"hex": "0d 0a 01"}, "reply": {"hex": "15"}, "then": [{"hex": "06"}], "times": 3}]
+    )
+    for piece in (b"\r", b"\n\x01\r\n", b"\x01", b"\r\n\x01\r\n\x01"):
+        device.write(piece)
+    assert device.read(100) == b"\x15\x06\x06"  # NAK once, then ACK; the 4th match gets nothing
+
+
+def test_reply_then_sequences_are_per_rule() -> None:
+    device = printer(
+        replies=[
+            {"match": "SET", "reply": "retry;", "then": ["ok;"]},
+            {"match": "GET", "reply": "v1;", "then": ["v2;"]},
+        ]
+    )
+    device.write(b"GET SET SET GET GET")
+    assert device.read(100) == b"v1;retry;ok;v2;v2;"
 
 
 def test_replies_come_out_in_stream_order() -> None:
@@ -290,6 +371,62 @@ def test_concurrent_writers_and_readers_keep_exact_counts() -> None:
     assert len(b"".join(got) + rest) == 2000
 
 
+def test_status_interface_has_its_own_pipes() -> None:
+    device = printer(
+        replies=[{"match": "ST", "reply": "main;"}],
+        status_interface={
+            "replies": [{"match": "ST", "reply": "ok;", "then": ["off;"]}],
+            "unsolicited": [{"after_bytes": 0, "data": "hello;"}, {"after_bytes": 4, "data": "four;"}],
+        },
+    )
+    status = device.status_interface()
+    assert status is not None and status is device.status_interface()
+    assert model_status_interface(device) is status
+    assert status.read(100) == b"hello;"
+    assert status.write(b"ST") == 2
+    assert status.read(100) == b"ok;"
+    assert device.read(100) == b""  # nothing crosses over to the print interface
+    assert device.received == 0 and status.received == 2
+    device.write(b"ST")
+    assert device.read(100) == b"main;"
+    status.write(b"STST")
+    assert status.read(100) == b"off;four;off;"
+    assert status.device_id() == device.device_id()
+    assert printer().status_interface() is None
+    assert model_status_interface(printer()) is None
+
+
+def test_status_interface_through_a_channel_and_gone_with_its_printer() -> None:
+    clock = VirtualClock()
+    device = printer(
+        clock,
+        disconnect_after_bytes=10,
+        status_interface={"max_write": 2, "replies": [{"match": "STATUS", "reply": "idle"}]},
+    )
+    interface = model_status_interface(device)
+    assert interface is not None
+    channel = channel_for(interface, clock)
+    assert channel.write(b"STATUS") == 6  # three 2-byte transfers
+    assert channel.read(64) == b"idle"
+    device.write(b"x" * 10)
+    with pytest.raises(DeviceGone):
+        channel.read(64)
+    with pytest.raises(DeviceGone):
+        interface.write(b"STATUS")
+
+
+def test_bidi_sample_fixture_status_interface() -> None:
+    device = FixturePrinter(load_fixture(DEVICES / "binary_bidi_printer.yaml"), VirtualClock())
+    interface = device.status_interface()
+    assert interface is not None
+    request = bytes.fromhex("1B 51 40 01 01 AE")
+    answers = []
+    for _ in range(4):
+        interface.write(request)
+        answers.append(interface.read(64)[3])  # the reply's status byte
+    assert answers == [0, 0, 3, 3]
+
+
 # --- the built-in simulated printer -----------------------------------------------------------------
 
 
@@ -369,6 +506,30 @@ def test_invalid_busy_fixture_names_the_field() -> None:
         ),
         ("unsolicited:\n  - {after_bytes: 0, data: 5}\n", "unsolicited.0.data: expected text or a mapping"),
         ("device_id: 'MFG:€;'\n", "device_id: the device ID is sent as latin-1 bytes"),
+        ("replies:\n  - {match: a, reply: b, then: [5]}\n", "replies.0.then.0: expected text or a mapping"),
+        ("replies:\n  - {match: a, reply: b, then: x}\n", "replies.0.then: Input should be a valid list"),
+        (
+            "replies:\n  - {match: a, reply: b, then: [c, d], times: 2}\n",
+            "replies.0.times: times is 2 but the rule has 3 replies (reply and then)",
+        ),
+        ("bytes_per_second: 0\n", "bytes_per_second: Input should be greater than 0"),
+        ("bytes_per_second: .inf\n", "bytes_per_second: Input should be a finite number"),
+        ("bytes_per_second: fast\n", "bytes_per_second: Input should be a valid number"),
+        (
+            "bytes_per_second: 10\nbuffer_bytes: 0\n",
+            "buffer_bytes: Input should be greater than or equal to 1",
+        ),
+        ("buffer_bytes: 4096\n", "buffer_bytes: buffer_bytes only matters with bytes_per_second"),
+        ("status_interface: {device_id: x}\n", "status_interface.device_id: unknown field"),
+        ("status_interface: []\n", "status_interface: Input should be a valid dictionary"),
+        (
+            "status_interface:\n  replies:\n    - {match: '', reply: x}\n",
+            "status_interface.replies.0.match: match must not be empty",
+        ),
+        (
+            "status_interface: {max_write: 0}\n",
+            "status_interface.max_write: Input should be greater than or equal to 1",
+        ),
         (
             "disconnect_after_bytes: -1\n",
             "disconnect_after_bytes: Input should be greater than or equal to 0",
@@ -525,6 +686,75 @@ def test_working_python_model_is_returned(tmp_path: Path) -> None:
     model = load_python_model(f"{path}:Printer")
     assert model.write(b"abc") == 3
     assert model.got == bytearray(b"abc")  # type: ignore[attr-defined]
+
+
+_STATUS_MODEL = """
+class Status:
+    def __init__(self):
+        self.asked = 0
+    def write(self, data):
+        self.asked += 1
+        return len(data)
+    def read(self, size):
+        return b"ok" if self.asked else b""
+
+class Printer:
+    def __init__(self):
+        self.status = Status()
+    def write(self, data):
+        return len(data)
+    def read(self, size):
+        return b""
+    def status_interface(self):
+        return self.status
+"""
+
+
+def test_python_model_status_interface(tmp_path: Path) -> None:
+    model = load_python_model(f"{_model_file(tmp_path, _STATUS_MODEL)}:Printer")
+    interface = model_status_interface(model)
+    assert interface is not None and interface is model_status_interface(model)
+    clock = VirtualClock()
+    channel = channel_for(interface, clock)
+    assert channel.write(b"?") == 1
+    assert channel.read(10) == b"ok"
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("return None", None),
+        ("return 5", "status_interface() returned 'int', which has no write() or read()"),
+        ("return self", None),  # a model may be its own status interface
+        ("raise OSError('no such interface')", "device model failed in status_interface: OSError"),
+    ],
+)
+def test_python_model_status_interface_results(method: str, expected: str | None, tmp_path: Path) -> None:
+    source = (
+        "class Printer:\n    def write(self, d):\n        return len(d)\n"
+        "    def read(self, n):\n        return b''\n"
+        f"    def status_interface(self):\n        {method}\n"
+    )
+    model = load_python_model(f"{_model_file(tmp_path, source)}:Printer")
+    if expected is None:
+        interface = model_status_interface(model)
+        assert interface is None or interface is model
+        return
+    with pytest.raises(DeviceError, match=re.escape(expected)):
+        model_status_interface(model)
+
+
+def test_python_model_status_interface_must_be_a_method(tmp_path: Path) -> None:
+    source = (
+        "class Printer:\n    status_interface = None\n    def write(self, d):\n        return len(d)\n"
+        "    def read(self, n):\n        return b''\n"
+    )
+    with pytest.raises(BadInput, match=r"Printer\.status_interface must be a method"):
+        load_python_model(f"{_model_file(tmp_path, source)}:Printer")
+
+
+def test_model_without_status_interface_method() -> None:
+    assert model_status_interface(object()) is None
 
 
 # --- the published schema ---------------------------------------------------------------------------

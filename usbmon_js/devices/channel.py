@@ -39,6 +39,8 @@ class DeviceChannel:
     bytes_from_device: int = 0
     closed_gate: threading.Event = field(default_factory=threading.Event)
     _pushback: bytes = b""
+    # The job and the status poller share the device: model calls and the IN pushback are serialized.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def write(self, data: bytes, budget: float | None = None) -> int:
         """Send `data`, waiting up to the write timeout (or `budget`) for a refusing device."""
@@ -71,14 +73,17 @@ class DeviceChannel:
             return b""
         deadline = self.clock.now() + _bounded(self.timeouts.read, budget)
         while True:
-            data = self._pushback or self._model_call("read", size)
-            self._pushback = b""
-            if not isinstance(data, bytes | bytearray):
-                raise DeviceError(f"device model read() returned {type(data).__name__}; it must return bytes")
-            if data:
-                data, self._pushback = bytes(data[:size]), bytes(data[size:])
-                self.bytes_from_device += len(data)
-                return data
+            with self._lock:
+                data = self._pushback or self._model_call("read", size)
+                self._pushback = b""
+                if not isinstance(data, bytes | bytearray):
+                    raise DeviceError(
+                        f"device model read() returned {type(data).__name__}; it must return bytes"
+                    )
+                if data:
+                    data, self._pushback = bytes(data[:size]), bytes(data[size:])
+                    self.bytes_from_device += len(data)
+                    return data
             if self.clock.now() >= deadline or self.clock.sleep(self.timeouts.poll, self.closed_gate):
                 return b""
 
@@ -99,6 +104,10 @@ class DeviceChannel:
             self.sink.write(chunk)
 
     def _model_call(self, what: str, *args):
+        with self._lock:
+            return self._model_call_unlocked(what, *args)
+
+    def _model_call_unlocked(self, what: str, *args):
         if what == "device_id":
             return self._guard(model_device_id, self.model)
         if what == "port_status":

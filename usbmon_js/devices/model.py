@@ -1,13 +1,28 @@
 """The device-model interface every printer (simulated, emulated, real) presents to the host.
 
 It is the contract's Python device model (`sim:FILE.py:Class`): bulk OUT `write`, bulk IN
-`read`, and the printer-class control requests as optional methods.
+`read`, and the printer-class control requests as optional methods:
+
+- `device_id() -> str`: the IEEE 1284 ID without its length prefix;
+- `port_status() -> int`: the GET_PORT_STATUS byte (default 0x18);
+- `soft_reset() -> None`: IOCTL_USBPRINT_SOFT_RESET;
+- `status_interface() -> model | None`: the device's secondary USB interface, the one a v4
+  manifest names in `BidiUSBStatusInterface`. While a job prints, USBMon calls `requestStatus`
+  with a printer stream on that interface (instead of `getStatus` on the print interface), so
+  the script can write a status request and read the answer although the print pipe is busy.
+  The returned object is a model of its own with `write(data) -> int` and
+  `read(size) -> bytes` (bulk OUT/IN of that interface); return the same object every time if
+  it keeps state, and None when the device has no such interface.
+
+The host reads `device_id`, `port_status` and `status_interface` through the `model_*` helpers below.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, cast, runtime_checkable
+
+from usbmon_js.errors import DeviceError
 
 DEFAULT_PORT_STATUS = 0x18  # GET_PORT_STATUS: selected, not in error, paper present
 
@@ -45,3 +60,31 @@ def model_device_id(model: object) -> str:
 def model_port_status(model: object) -> int:
     getter = getattr(model, "port_status", None)
     return int(getter()) & 0xFF if callable(getter) else DEFAULT_PORT_STATUS
+
+
+def model_status_interface(model: object) -> PrinterModel | None:
+    """The model of the device's secondary (status) USB interface, or None when it has none.
+
+    A model that defines no `status_interface()`, or whose `status_interface()` returns None,
+    has no such interface. DeviceGone passes through; any other failure of the vendor's code,
+    or an object without write()/read(), is a DeviceError.
+    """
+    getter = getattr(model, "status_interface", None)
+    if not callable(getter):
+        return None
+    try:
+        interface = getter()
+    except (DeviceGone, DeviceError):
+        raise
+    except Exception as exc:  # a vendor's device model is untrusted code
+        raise DeviceError(f"device model failed in status_interface: {exc!r}") from exc
+    if interface is None:
+        return None
+    missing = [name for name in ("write", "read") if not callable(getattr(interface, name, None))]
+    if missing:
+        raise DeviceError(
+            f"device model status_interface() returned {type(interface).__name__!r}, which has no "
+            f"{' or '.join(name + '()' for name in missing)}; the status interface must be a model "
+            "with write(data) -> int and read(size) -> bytes"
+        )
+    return cast(PrinterModel, interface)

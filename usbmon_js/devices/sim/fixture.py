@@ -4,6 +4,12 @@ Vendors and CI pipelines need printers that are busy, slow, chatty or that vanis
 they should not have to write Python for that. A fixture file states the behaviour
 (`sim:FILE.yaml`), `FixturePrinter` plays it back as a device model, and the published JSON
 Schema (`docs/schemas/device-fixture.schema.json`) lets editors check fixtures as they are typed.
+
+A fixture covers identity and port status, flow control (busy periods, partial writes, a finite
+input buffer that drains at a fixed rate of clock time), answers to byte patterns (successive
+matches may get successive replies: "not ready" first, the data on the re-query), unsolicited
+data, disconnection, and a secondary status interface for `requestStatus`. Everything is
+deterministic: the same writes at the same clock times always give the same results.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -153,10 +160,20 @@ class BusyPeriod(_Strict):
 
 
 class ReplyRule(_Strict):
-    """Answer on bulk IN whenever the data received on bulk OUT contains `match`."""
+    """Answer on bulk IN whenever the data received on bulk OUT contains `match`.
+
+    The first match is answered with `reply`, the second with `then[0]`, the third with
+    `then[1]`, and so on; the last reply of that sequence repeats from then on. So a printer
+    can answer "not ready" first and the real data on the re-query, or reject a Set once and
+    then accept it. `times` bounds the total number of answers.
+    """
 
     match: ByteString
     reply: ByteString
+    then: list[ByteString] = Field(
+        default_factory=list,
+        description="Replies to the 2nd, 3rd, ... match, in order; the last one repeats.",
+    )
     times: (
         Annotated[int, Field(ge=0, description="Answer at most this many times; null: every time.")] | None
     ) = None
@@ -168,12 +185,52 @@ class ReplyRule(_Strict):
             raise ValueError("match must not be empty")
         return value
 
+    @field_validator("times")
+    @classmethod
+    def _times_reaches_then(cls, value: int | None, info: ValidationInfo) -> int | None:
+        then = info.data.get("then")
+        if value is not None and then and value < 1 + len(then):
+            raise ValueError(
+                f"times is {value} but the rule has {1 + len(then)} replies (reply and then); "
+                f"the replies after the first {value} would never be sent"
+            )
+        return value
+
+    @property
+    def sequence(self) -> tuple[bytes, ...]:
+        """The answers to the 1st, 2nd, ... match (the last repeats)."""
+        return (self.reply, *self.then)
+
 
 class UnsolicitedData(_Strict):
     """Bytes the device sends on its own once it has received `after_bytes` bytes (0: at once)."""
 
     after_bytes: ByteCount
     data: ByteString
+
+
+class StatusInterfaceFixture(_Strict):
+    """The printer's secondary USB interface (the manifest's `BidiUSBStatusInterface`).
+
+    While a job prints, USBMon calls `requestStatus` with a printer stream on this interface
+    instead of the print interface, so the script can ask for status (write, then read) even
+    though the print pipe is busy with job data. The interface has its own bulk OUT/IN pipes:
+    its `replies` match, and its `unsolicited` `after_bytes` count, only the bytes received on
+    this interface. It disappears with the printer (`disconnect_after_bytes`).
+    """
+
+    description: str | None = Field(default=None, description="What this interface is meant to exercise.")
+    max_write: int | None = Field(
+        default=None, ge=1, description="Accept at most this many bytes per write() (partial writes)."
+    )
+    replies: list[ReplyRule] = Field(
+        default_factory=list,
+        description="Answers to byte patterns received on this interface (they may straddle writes).",
+    )
+    unsolicited: list[UnsolicitedData] = Field(
+        default_factory=list,
+        description="Data sent on this interface without being asked (after_bytes counts its own bytes).",
+    )
 
 
 class DeviceFixture(_Strict):
@@ -202,6 +259,19 @@ class DeviceFixture(_Strict):
     max_write: int | None = Field(
         default=None, ge=1, description="Accept at most this many bytes per write() (partial writes)."
     )
+    bytes_per_second: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="How fast the device works through its input buffer, in bytes per second of clock "
+        "time; write() accepts at most the free buffer space (0 when it is full). null: unlimited, "
+        "every write is taken at once.",
+    )
+    buffer_bytes: int = Field(
+        default=65536,
+        ge=1,
+        description="Size of the device's input buffer; only used with bytes_per_second.",
+    )
     busy: list[BusyPeriod] = Field(
         default_factory=list, description="Periods in which the device accepts nothing; each fires once."
     )
@@ -220,6 +290,10 @@ class DeviceFixture(_Strict):
         ge=0,
         description="Vanish once this many bytes were received: further writes and reads fail.",
     )
+    status_interface: StatusInterfaceFixture | None = Field(
+        default=None,
+        description="A secondary USB interface for requestStatus (BidiUSBStatusInterface); null: none.",
+    )
 
     @field_validator("device_id")
     @classmethod
@@ -230,6 +304,17 @@ class DeviceFixture(_Strict):
             raise ValueError(
                 f"the device ID is sent as latin-1 bytes but has {value[exc.start]!r} at position {exc.start}"
             ) from None
+        return value
+
+    @field_validator("buffer_bytes")
+    @classmethod
+    def _buffer_needs_rate(cls, value: int, info: ValidationInfo) -> int:
+        # Runs only when the fixture sets buffer_bytes; a failed bytes_per_second is reported alone.
+        if "bytes_per_second" in info.data and info.data["bytes_per_second"] is None:
+            raise ValueError(
+                "buffer_bytes only matters with bytes_per_second (without it the device takes "
+                "every write at once); set bytes_per_second or drop buffer_bytes"
+            )
         return value
 
 
@@ -267,7 +352,8 @@ class _ReplyMatcher:
 
     def __init__(self, rule: ReplyRule) -> None:
         self.pattern = rule.match
-        self.reply = rule.reply
+        self.replies = rule.sequence
+        self.answered = 0
         self.left = rule.times
         self.tail = b""
 
@@ -284,7 +370,8 @@ class _ReplyMatcher:
             if found < 0:
                 break
             position = found + len(self.pattern)
-            hits.append((base + position, self.reply))
+            hits.append((base + position, self.replies[min(self.answered, len(self.replies) - 1)]))
+            self.answered += 1
             if self.left is not None:
                 self.left -= 1
         # Bytes already part of a match never start another one; keep at most len(pattern)-1.
@@ -292,10 +379,77 @@ class _ReplyMatcher:
         return hits
 
 
+class _Responder:
+    """The bulk IN side of one interface: what its reply rules and unsolicited data queue."""
+
+    def __init__(self, replies: list[ReplyRule], unsolicited: list[UnsolicitedData]) -> None:
+        self.pending = bytearray()
+        self.matchers = [_ReplyMatcher(rule) for rule in replies]
+        self._unsolicited = deque(sorted(unsolicited, key=lambda item: item.after_bytes))
+        self.receive(b"", 0)  # data due at once (after_bytes 0)
+
+    def receive(self, chunk: bytes, start: int) -> None:
+        """Queue what `chunk` (at OUT offset `start`) triggers, in the order the stream triggered it."""
+        received = start + len(chunk)
+        events: list[tuple[int, int, bytes]] = []
+        for order, matcher in enumerate(self.matchers):
+            events.extend((end, order, reply) for end, reply in matcher.feed(chunk, start))
+        while self._unsolicited and self._unsolicited[0].after_bytes <= received:
+            item = self._unsolicited.popleft()
+            events.append((item.after_bytes, len(self.matchers), item.data))
+        events.sort(key=lambda event: (event[0], event[1]))
+        for _, _, data in events:
+            self.pending += data
+
+    def take(self, size: int) -> bytes:
+        data = bytes(self.pending[:size])
+        del self.pending[:size]
+        return data
+
+
 @dataclass
 class _ActiveBusy:
     writes_left: int | None
     until: float | None
+
+
+class _InputBuffer:
+    """The device's input buffer draining at a fixed rate of clock time (`bytes_per_second`).
+
+    Bytes count as received (reply rules, unsolicited data, busy and disconnect thresholds) when
+    they enter the buffer, not when the device has worked through them.
+
+    Whole bytes only, and the fraction of a byte in progress is carried over, so the same
+    sequence of writes at the same clock times always gives the same counts.
+    """
+
+    def __init__(self, rate: float, size: int, clock: Clock) -> None:
+        self.rate = rate
+        self.size = size
+        self.clock = clock
+        self.level = 0
+        self._drained_until = clock.now()
+
+    def free(self) -> int:
+        self._drain()
+        return self.size - self.level
+
+    def fill(self, count: int) -> None:
+        self.level += count
+
+    def _drain(self) -> None:
+        now = self.clock.now()
+        if self.level == 0 or now <= self._drained_until:
+            self._drained_until = max(self._drained_until, now) if self.level else now
+            return
+        # The small epsilon keeps 0.1 s * 1000 B/s from coming out as 99.99999 bytes.
+        drained = int((now - self._drained_until) * self.rate + 1e-9)
+        if drained >= self.level:
+            self.level = 0
+            self._drained_until = now
+        elif drained > 0:
+            self.level -= drained
+            self._drained_until += drained / self.rate
 
 
 class FixturePrinter:
@@ -306,13 +460,20 @@ class FixturePrinter:
         self.clock: Clock = clock if clock is not None else RealClock()
         self.received = 0
         self._lock = threading.Lock()
-        self._in = bytearray()
         self._busy_pending = deque(sorted(fixture.busy, key=lambda period: period.after_bytes))
         self._busy: _ActiveBusy | None = None
         self._status_changes = sorted(fixture.port_status_changes, key=lambda change: change.after_bytes)
-        self._unsolicited = deque(sorted(fixture.unsolicited, key=lambda item: item.after_bytes))
-        self._matchers = [_ReplyMatcher(rule) for rule in fixture.replies]
-        self._queue_unsolicited()
+        self._responder = _Responder(fixture.replies, fixture.unsolicited)
+        self._buffer = (
+            _InputBuffer(fixture.bytes_per_second, fixture.buffer_bytes, self.clock)
+            if fixture.bytes_per_second is not None
+            else None
+        )
+        self._status_interface = (
+            FixtureStatusInterface(self, fixture.status_interface)
+            if fixture.status_interface is not None
+            else None
+        )
 
     @property
     def name(self) -> str:
@@ -322,10 +483,20 @@ class FixturePrinter:
     def pending_in(self) -> int:
         """Bytes queued on bulk IN that nobody has read yet."""
         with self._lock:
-            return len(self._in)
+            return len(self._responder.pending)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes in the device's input buffer not yet worked through (0 without bytes_per_second)."""
+        with self._lock:
+            return 0 if self._buffer is None else self._buffer.size - self._buffer.free()
+
+    @property
+    def _matchers(self) -> list[_ReplyMatcher]:
+        return self._responder.matchers
 
     def write(self, data: bytes) -> int:
-        """Accept what the fixture allows of `data` now: limited by busy, max_write, disconnect."""
+        """Accept what the fixture allows of `data` now: busy, max_write, buffer space, disconnect."""
         with self._lock:
             self._check_present()
             if not data or self._refuse():
@@ -333,6 +504,10 @@ class FixturePrinter:
             count = len(data)
             if self.fixture.max_write is not None:
                 count = min(count, self.fixture.max_write)
+            if self._buffer is not None:
+                count = min(count, self._buffer.free())
+                if count <= 0:
+                    return 0  # the buffer is full: the host waits and polls, on the same clock
             if self.fixture.disconnect_after_bytes is not None:
                 count = min(count, self.fixture.disconnect_after_bytes - self.received)
             if self._busy_pending:
@@ -341,7 +516,9 @@ class FixturePrinter:
             chunk = bytes(data[:count])
             start = self.received
             self.received += count
-            self._receive(chunk, start)
+            if self._buffer is not None:
+                self._buffer.fill(count)
+            self._responder.receive(chunk, start)
             return count
 
     def read(self, size: int) -> bytes:
@@ -350,9 +527,7 @@ class FixturePrinter:
             self._check_present()
             if size <= 0:
                 return b""
-            data = bytes(self._in[:size])
-            del self._in[:size]
-            return data
+            return self._responder.take(size)
 
     def device_id(self) -> str:
         return self.fixture.device_id
@@ -369,7 +544,20 @@ class FixturePrinter:
     def soft_reset(self) -> None:
         with self._lock:
             if self.fixture.soft_reset_clears_input:
-                self._in.clear()
+                self._responder.pending.clear()
+
+    def status_interface(self) -> FixtureStatusInterface | None:
+        """The secondary (status) USB interface `requestStatus` talks to; None when the fixture has none.
+
+        Always the same object, so its reply sequences carry on from one requestStatus call to
+        the next.
+        """
+        return self._status_interface
+
+    def ensure_present(self) -> None:
+        """Raise DeviceGone once the printer has disconnected."""
+        with self._lock:
+            self._check_present()
 
     def _check_present(self) -> None:
         limit = self.fixture.disconnect_after_bytes
@@ -395,21 +583,49 @@ class FixturePrinter:
                 return True
             self._busy = None  # over; a later period may already be due
 
-    def _receive(self, chunk: bytes, start: int) -> None:
-        """Queue what `chunk` triggers on bulk IN, in the order the OUT stream triggered it."""
-        events: list[tuple[int, int, bytes]] = []
-        for order, matcher in enumerate(self._matchers):
-            events.extend((end, order, reply) for end, reply in matcher.feed(chunk, start))
-        while self._unsolicited and self._unsolicited[0].after_bytes <= self.received:
-            item = self._unsolicited.popleft()
-            events.append((item.after_bytes, len(self._matchers), item.data))
-        events.sort(key=lambda event: (event[0], event[1]))
-        for _, _, data in events:
-            self._in += data
 
-    def _queue_unsolicited(self) -> None:
-        while self._unsolicited and self._unsolicited[0].after_bytes <= self.received:
-            self._in += self._unsolicited.popleft().data
+class FixtureStatusInterface:
+    """The secondary USB interface of a `FixturePrinter` (fixture `status_interface`).
+
+    A device model of its own (write/read), with its own pipes, reply rules and byte count;
+    it fails with DeviceGone once its printer has disconnected.
+    """
+
+    def __init__(self, printer: FixturePrinter, fixture: StatusInterfaceFixture) -> None:
+        self.printer = printer
+        self.fixture = fixture
+        self.received = 0
+        self._lock = threading.Lock()
+        self._responder = _Responder(fixture.replies, fixture.unsolicited)
+
+    @property
+    def name(self) -> str:
+        return f"{self.printer.name} (status interface)"
+
+    @property
+    def pending_in(self) -> int:
+        with self._lock:
+            return len(self._responder.pending)
+
+    def write(self, data: bytes) -> int:
+        self.printer.ensure_present()
+        with self._lock:
+            count = len(data)
+            if self.fixture.max_write is not None:
+                count = min(count, self.fixture.max_write)
+            chunk = bytes(data[:count])
+            start = self.received
+            self.received += count
+            self._responder.receive(chunk, start)
+            return count
+
+    def read(self, size: int) -> bytes:
+        self.printer.ensure_present()
+        with self._lock:
+            return self._responder.take(size) if size > 0 else b""
+
+    def device_id(self) -> str:
+        return self.printer.device_id()
 
 
 # --- The built-in simulated printer ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from usbmon_js.errors import BadInput
 
 _module_numbers = itertools.count(1)
 _REQUIRED = ("write", "read")
-_OPTIONAL = ("device_id", "port_status", "soft_reset")
+_OPTIONAL = ("device_id", "port_status", "soft_reset", "status_interface")
 _ABSENT = object()
 _INTERFACE = "write(data) -> int and read(size) -> bytes"
 
