@@ -7,14 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from usbmon_js.cli import run
+from usbmon_js.cli import bidi, run
 from usbmon_js.errors import BadInput, UsbmonError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
 PLANNED = {
-    "bidi": "Bidi get/set through getSchemas/setSchema",
     "conform": "the conformance suite",
     "lint": "static ES5/API findings",
     "devices": "listing USB printer-class devices",
@@ -36,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     run.add_parser(commands)
+    bidi.add_parser(commands)
     for name, what in PLANNED.items():
         planned = commands.add_parser(name, help=f"{what} (not in this release yet)", add_help=True)
         planned.add_argument("rest", nargs=argparse.REMAINDER)
@@ -44,12 +44,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # `bidi get SCRIPT --bidi-xml X PATH…`: paths may follow options; anything else is an error.
+        if args.command == "bidi" and not any(item.startswith("-") for item in extra):
+            args.items.extend(extra)
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command in PLANNED:
             raise BadInput(
                 f"'usbmon-js {args.command}' ({PLANNED[args.command]}) is not available in this release yet"
             )
+        if args.command == "bidi":
+            return bidi.main(args)
         return run.main(args)
     except BadInput as exc:
         print(f"usbmon-js: error: {exc}", file=sys.stderr)

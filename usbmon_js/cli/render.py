@@ -7,8 +7,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
+from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.portmon.job import JobHandle
-from usbmon_js.portmon.report import JobReport
+from usbmon_js.portmon.report import JobError, JobEvent, JobReport
 
 _STYLE = {
     "completed": "bold green",
@@ -65,34 +66,57 @@ def render_report(report: JobReport, console: Console | None = None) -> None:
     )
     console.print(figures)
 
-    calls = Table(title="Entry-point calls", title_justify="left")
-    calls.add_column("entry point")
-    calls.add_column("calls", justify="right")
-    calls.add_column("return codes (code × count)")
-    names = {0: "Success", 1: "Failure", 2: "Retry", 3: "DeviceBusy", 4: "AbortTheJob"}
-    for entry, count in report.calls.items():
-        codes = report.return_codes.get(entry, {})
-        shown = ", ".join(f"{names.get(int(c), c)} ({c}) × {n}" for c, n in codes.items()) or "—"
-        calls.add_row(entry, str(count), shown)
-    console.print(calls)
+    render_calls(console, report.calls, report.return_codes)
+    render_responses(console, report.responses)
+    render_findings(console, report.events, report.errors, report.warnings)
 
-    if report.responses:
-        responses = Table(title="Bidi responses and events", title_justify="left")
-        for column in ("entry point", "schema path", "type", "value"):
-            responses.add_column(column)
-        for r in report.responses[:50]:
-            responses.add_row(
-                r.entry, escape(r.path), r.type, "" if r.value is None else escape(str(r.value))
-            )
-        console.print(responses)
-        if len(report.responses) > 50:
-            console.print(f"  … {len(report.responses) - 50} more responses (see --json)")
-    for event in report.events:
-        console.print(f"[cyan]event[/] {escape(event.path)} (from {event.entry})")
-    for error in report.errors:
+
+_CODE_NAMES: dict[str, dict[int, str]] = {
+    "getSchemas": {0: "Success", 1: "Requery"},
+    "setSchema": {0: "Success", 1: "NotReady"},
+    "getStatus": {0: "Success", 2: "StopPolling"},
+    "requestStatus": {0: "Success", 2: "StopPolling"},
+}
+_JOB_CODE_NAMES = {0: "Success", 1: "Failure", 2: "Retry", 3: "DeviceBusy", 4: "AbortTheJob"}
+
+
+def render_calls(console: Console, calls: dict[str, int], return_codes: dict[str, dict[str, int]]) -> None:
+    table = Table(title="Entry-point calls", title_justify="left")
+    table.add_column("entry point")
+    table.add_column("calls", justify="right")
+    table.add_column("return codes (code × count)")
+    for entry, count in calls.items():
+        names = _CODE_NAMES.get(entry, _JOB_CODE_NAMES)
+        codes = return_codes.get(entry, {})
+        shown = ", ".join(f"{names.get(int(c), 'invalid')} ({c}) × {n}" for c, n in codes.items()) or "—"
+        table.add_row(entry, str(count), shown)
+    console.print(table)
+
+
+def render_responses(console: Console, responses: list[BidiResponse], limit: int = 50) -> None:
+    if not responses:
+        return
+    table = Table(title="Bidi responses and events", title_justify="left")
+    for column in ("t (s)", "entry point", "schema path", "type", "value"):
+        table.add_column(column)
+    for r in responses[:limit]:
+        shown = "" if r.value is None else escape(str(r.value))
+        table.add_row(f"{r.t:.3f}", r.entry, escape(r.path), r.type, shown)
+    console.print(table)
+    if len(responses) > limit:
+        console.print(f"  … {len(responses) - limit} more responses (see --json)")
+
+
+def render_findings(
+    console: Console, events: list[JobEvent], errors: list[JobError], warnings: list[str]
+) -> None:
+    for event in events:
+        shown = f" → message {event.message_id} shown to the user" if event.shows_message else ""
+        console.print(f"[cyan]event[/] {escape(event.path)} (from {event.entry}){shown}")
+    for error in errors:
         where = f" at {error.location}" if error.location else ""
         console.print(f"[red]error[/] {escape(f'[{error.kind}] in {error.entry}{where}: {error.message}')}")
         if error.stack:
             console.print(error.stack, markup=False, highlight=False)
-    for warning in report.warnings:
+    for warning in warnings:
         console.print(f"[yellow]warning[/] {escape(warning)}")

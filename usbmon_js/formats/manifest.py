@@ -89,5 +89,15 @@ def load_manifest(path: Path) -> DriverManifest:
         ("EventFile", manifest.event_file),
     ):
         if target is not None and not target.is_file():
-            raise BadInput(f"{path}: {label} names {target}, which does not exist")
+            raise BadInput(f"{path}:{_line_of(text, label)}: {label} names {target}, which does not exist")
     return manifest
+
+
+def _line_of(text: str, key: str) -> int:
+    """The line that sets `key` (configparser keeps no positions), for messages."""
+    wanted = key.lower()
+    for number, line in enumerate(text.splitlines(), start=1):
+        name, sep, _ = line.partition("=")
+        if sep and name.strip().lower() == wanted:
+            return number
+    return 1

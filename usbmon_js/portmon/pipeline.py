@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from usbmon_js.clock import Clock
-from usbmon_js.com.bidi import BidiSchemaResponses
 from usbmon_js.com.contexts import UsbJobContext, WritePrintDataProgress
 from usbmon_js.com.streams import PrinterStream
 from usbmon_js.devices.channel import DeviceChannel
 from usbmon_js.devices.model import DeviceInfo
 from usbmon_js.engine.outcome import CallResult
 from usbmon_js.engine.quickjs import Bytes, ScriptEngine
+from usbmon_js.portmon.bidi.events import EventEvaluator
+from usbmon_js.portmon.bidi.supported import SupportedSchema
+from usbmon_js.portmon.calls import CallLog, EntryCaller
 from usbmon_js.portmon.job import JobHandle
 from usbmon_js.portmon.outcome import JobOutcome, ReturnCode
-from usbmon_js.portmon.report import CallTally, DeviceReportInfo, JobError, JobEvent, JobReport, ScriptInfo
+from usbmon_js.portmon.report import DeviceReportInfo, ErrorKind, JobReport, ScriptInfo
 from usbmon_js.portmon.settings import PipelineSettings
+from usbmon_js.portmon.status import StatusPoller
 from usbmon_js.portmon.trace import TraceWriter
 
 
@@ -63,14 +66,13 @@ class JobPipeline:
     clock: Clock
     handle: JobHandle
     trace: TraceWriter | None = None
-    tally: CallTally = field(default_factory=CallTally)
-    errors: list[JobError] = field(default_factory=list)
-    responses: list[Any] = field(default_factory=list)
+    status_poller: StatusPoller | None = None
+    events: EventEvaluator | None = None
+    log: CallLog = field(default_factory=CallLog)
     device_gone: bool = False
-    current_entry: str = ""
-    _warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.caller = EntryCaller(self.engine, self.clock, self.log, self.trace)
         self.context = UsbJobContext(self.settings.temp_spill_bytes)
         self.stream = PrinterStream(
             self.channel,
@@ -90,6 +92,8 @@ class JobPipeline:
         outcome: JobOutcome = "completed"
         try:
             self._start_doc()
+            if self.status_poller is not None:
+                self.status_poller.start()
             try:
                 self._write_job()
             except _JobEnded as ended:
@@ -98,16 +102,18 @@ class JobPipeline:
         except _JobEnded as ended:
             outcome = ended.outcome
         finally:
+            if self.status_poller is not None and self.status_poller.active:
+                self.log.merge(self.status_poller.stop())
             self.context.close()
             self.engine.release(
                 [self.context, self.context.job_bag, *self.context.temporary_streams, self.stream]
             )
-        return self._report(outcome, self.clock.now() - started, time.monotonic() - wall)
+        return self._report(outcome, started, time.monotonic() - wall)
 
     def _start_doc(self) -> None:
         self.status.state = "starting"
         self._check_cancel()
-        result, _ = self._call("startPrintJob", [self.context, self.stream])
+        result = self._call("startPrintJob", [self.context, self.stream])
         if result.skipped:
             return
         if result.failure is None and result.return_code not in (ReturnCode.SUCCESS, ReturnCode.FAILURE):
@@ -133,6 +139,7 @@ class JobPipeline:
         guard = _Progress(self.clock, last=self.clock.now(), marks=(self.status.bytes_consumed, self._sent()))
         while offset < len(buffer):
             self._check_cancel()
+            self._pump_status()
             if not self.engine.has("writePrintData"):
                 offset += self._passthrough(buffer[offset:])
             else:
@@ -151,7 +158,7 @@ class JobPipeline:
             args = [self.context, progress, data, self.stream]
         else:
             args = [self.context, data, self.stream, progress]
-        result, _ = self._call("writePrintData", args, extra=[progress])
+        result = self._call("writePrintData", args, extra=[progress])
         consumed = min(max(progress.processed, 0), len(remaining))
         if consumed != progress.processed:
             self._warn(f"writePrintData set ProcessedByteCount={progress.processed}; clamped to {consumed}")
@@ -215,7 +222,8 @@ class JobPipeline:
                 self._check_cancel()
             except _JobEnded:
                 return self._cleanup_after_cancel()
-            result, _ = self._call("endPrintJob", [self.context, self.stream])
+            self._pump_status()
+            result = self._call("endPrintJob", [self.context, self.stream])
             if result.skipped:
                 return outcome
             if self._cancelled(result):
@@ -265,37 +273,16 @@ class JobPipeline:
 
     def _call(
         self, entry: str, args: list[Any], extra: list[Any] | None = None, interruptible: bool = True
-    ) -> tuple[CallResult, BidiSchemaResponses]:
-        responses = BidiSchemaResponses(entry, self.clock.now())
-        args = [*args, responses]
-        self.current_entry = entry
-        if self.trace:
-            self.trace.call_started(entry, args)
+    ) -> CallResult:
         interrupt = self.handle.cancel_event if interruptible else None
-        result = self.engine.call(entry, args, interrupt=interrupt)
-        self.engine.release([responses, *(extra or [])])
-        if not result.skipped:
-            self.tally.record(entry, result.return_code)
-        if result.failure is not None and result.failure.kind != "cancelled":
-            f = result.failure
-            self.errors.append(
-                JobError(
-                    entry=entry,
-                    kind=f.kind,
-                    message=f.message,
-                    location=f.location,
-                    stack=f.stack,
-                    t=self.clock.now(),
-                )
-            )
-        self.responses.extend(responses.responses)
+        result, _ = self.caller.call(entry, args, extra=extra or (), interrupt=interrupt)
         self.status.pages_printed = self.context.printed_pages
         self.status.bytes_to_device = self._sent()
-        if self.trace:
-            self.trace.call_ended(
-                entry, result.return_code, result.failure.message if result.failure else None
-            )
-        return result, responses
+        return result
+
+    def _pump_status(self) -> None:
+        if self.status_poller is not None:
+            self.status_poller.pump()
 
     def _cancelled(self, result: CallResult) -> bool:
         return result.failure is not None and result.failure.kind == "cancelled"
@@ -314,22 +301,29 @@ class JobPipeline:
         return self.channel.bytes_to_device - self.start_device_bytes
 
     def _device_fault(self, reason: str, gone: bool) -> None:
-        self._error(self.current_entry or "writePrintData", "device", reason)
+        self._error(self.caller.current_entry or "writePrintData", "device", reason)
         self.device_gone = self.device_gone or gone
 
-    def _error(self, entry: str, kind: Any, message: str) -> None:
-        self.errors.append(JobError(entry=entry, kind=kind, message=message, t=self.clock.now()))
+    def _error(self, entry: str, kind: ErrorKind, message: str) -> None:
+        self.log.error(entry, kind, message, self.clock.now())
 
     def _warn(self, message: str) -> None:
-        if message not in self._warnings:
-            self._warnings.append(message)
+        self.log.warn(message)
 
     def _note(self, message: str) -> None:
         if self.trace:
             self.trace.note(message)
 
-    def _report(self, outcome: JobOutcome, duration: float, wall: float) -> JobReport:
+    def _report(self, outcome: JobOutcome, started: float, wall: float) -> JobReport:
+        """The report; every timestamp in it counts from the job's start."""
         script = self.engine.script
+        duration = self.clock.now() - started
+        responses = [r.model_copy(update={"t": round(r.t - started, 6)}) for r in self.log.responses]
+        errors = [e.model_copy(update={"t": round(e.t - started, 6)}) for e in self.log.errors]
+        evaluator = self.events or EventEvaluator(SupportedSchema(None, self.device.device_id), None)
+        events = evaluator.evaluate(responses)
+        for message in evaluator.warnings:
+            self._warn(message)
         return JobReport(
             outcome=outcome,
             script=ScriptInfo(
@@ -350,14 +344,12 @@ class JobPipeline:
             bytes_consumed=self.status.bytes_consumed,
             bytes_to_device=self._sent(),
             pages_printed=self.context.printed_pages,
-            calls=self.tally.calls_json(),
-            return_codes=self.tally.codes_json(),
-            responses=self.responses,
-            events=[
-                JobEvent(path=r.path, entry=r.entry, t=r.t) for r in self.responses if r.type == "BIDI_NULL"
-            ],
-            errors=self.errors,
-            warnings=self._warnings,
+            calls=self.log.tally.calls_json(),
+            return_codes=self.log.tally.codes_json(),
+            responses=responses,
+            events=events,
+            errors=errors,
+            warnings=self.log.warnings,
             duration_s=round(duration, 6),
             wall_s=round(wall, 6),
         )

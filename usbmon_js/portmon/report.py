@@ -36,9 +36,18 @@ class JobError(BaseModel):
 
 
 class JobEvent(BaseModel):
+    """An event a script raised (AddNull of an `<Event>`) or a response a DriverEvents trigger matched."""
+
     path: str
     entry: str
     t: float = 0.0
+    type: str = "BIDI_NULL"
+    value: Any = None
+    declared: bool = Field(False, description="the Bidi XML declares this path as an <Event>")
+    event_id: str | None = Field(None, description="the DriverEvent whose trigger matched")
+    comparison: str | None = None
+    message_id: int | None = Field(None, description="StandardMessage resourceId shown to the user")
+    shows_message: bool = Field(False, description="Windows would show the user a message for it")
 
 
 class JobReport(BaseModel):
@@ -71,6 +80,11 @@ class CallTally:
         self.calls[entry] += 1
         if return_code is not None:
             self.codes.setdefault(entry, Counter())[str(return_code)] += 1
+
+    def merge(self, other: CallTally) -> None:
+        self.calls.update(other.calls)
+        for entry, codes in other.codes.items():
+            self.codes.setdefault(entry, Counter()).update(codes)
 
     def calls_json(self) -> dict[str, int]:
         return dict(self.calls)

@@ -25,4 +25,12 @@ class PipelineSettings(BaseModel):
     write_timeout_s: float = Field(10.0, gt=0)
     read_timeout_s: float = Field(0.05, ge=0)
     temp_spill_bytes: int = Field(8 << 20, ge=0, description="TemporaryStreams move to disk past this size")
+    bidi_retry_delay_s: float = Field(
+        0.1, ge=0, description="wait before a getSchemas requery round or a setSchema retry"
+    )
+    bidi_requery_rounds: int = Field(10, ge=1, description="getSchemas calls per request at most")
+    bidi_set_retries: int = Field(10, ge=0, description="setSchema retries after return 1")
+    status_interval_s: float = Field(
+        0.5, gt=0, description="period of getStatus/requestStatus polling while a job prints"
+    )
     limits: SandboxLimits = SandboxLimits()

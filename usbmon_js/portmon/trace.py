@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import IO, Any
 
 from usbmon_js.clock import Clock
@@ -28,12 +29,23 @@ class TraceWriter:
     def __init__(self, out: IO[str], clock: Clock) -> None:
         self.out = out
         self.clock = clock
-        self.entry = ""
         self.origin = clock.now()
+        self._lock = threading.Lock()
+        self._local = threading.local()  # the status poller calls from its own thread
+
+    @property
+    def entry(self) -> str:
+        return getattr(self._local, "entry", "")
+
+    @entry.setter
+    def entry(self, value: str) -> None:
+        self._local.entry = value
 
     def _emit(self, record: dict[str, Any]) -> None:
         record = {"t": round(self.clock.now() - self.origin, 6), "entry": self.entry, **record}
-        self.out.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        with self._lock:
+            self.out.write(line)
 
     def call_started(self, entry: str, args: list[Any]) -> None:
         self.entry = entry

@@ -1,0 +1,98 @@
+"""Calling one entry point the way USBMon does, and keeping the record of it.
+
+Jobs, Bidi requests and the status poller all call scripts the same way: a fresh responses
+object per call, the call counted with its return code, a script failure kept as an error with
+its JS location, the responses collected, every per-call host object released afterwards and
+the call traced. `EntryCaller` is that one way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from usbmon_js.clock import Clock
+from usbmon_js.com.bidi import BidiResponse, BidiSchemaResponses
+from usbmon_js.com.members import HostObject
+from usbmon_js.engine.outcome import CallResult
+from usbmon_js.engine.quickjs import ScriptEngine
+from usbmon_js.portmon.report import CallTally, ErrorKind, JobError
+from usbmon_js.portmon.trace import TraceWriter
+
+# Every entry point but setSchema gets a fresh IPrinterBidiSchemaResponses as its last argument.
+TAKES_RESPONSES = frozenset(
+    {"getSchemas", "getStatus", "requestStatus", "startPrintJob", "writePrintData", "endPrintJob"}
+)
+
+
+@dataclass
+class CallLog:
+    """Counts, return codes, errors and responses of a run of calls (a job, a Bidi request)."""
+
+    tally: CallTally = field(default_factory=CallTally)
+    errors: list[JobError] = field(default_factory=list)
+    responses: list[BidiResponse] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def error(self, entry: str, kind: ErrorKind, message: str, t: float, **extra: Any) -> None:
+        self.errors.append(JobError(entry=entry, kind=kind, message=message, t=t, **extra))
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def merge(self, other: CallLog) -> None:
+        """Fold in another log (the status poller's into its job's), keeping time order."""
+        self.tally.merge(other.tally)
+        self.errors = sorted([*self.errors, *other.errors], key=lambda e: e.t)
+        self.responses = sorted([*self.responses, *other.responses], key=lambda r: r.t)
+        for message in other.warnings:
+            self.warn(message)
+
+
+class EntryCaller:
+    """Calls entry points on one engine and records each call in a `CallLog`."""
+
+    def __init__(
+        self, engine: ScriptEngine, clock: Clock, log: CallLog, trace: TraceWriter | None = None
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.log = log
+        self.trace = trace
+        self.current_entry = ""
+
+    def call(
+        self,
+        entry: str,
+        args: Sequence[Any],
+        *,
+        extra: Sequence[HostObject] = (),
+        interrupt: threading.Event | None = None,
+    ) -> tuple[CallResult, BidiSchemaResponses | None]:
+        responses = BidiSchemaResponses(entry, self.clock.now()) if entry in TAKES_RESPONSES else None
+        full_args = [*args, responses] if responses is not None else list(args)
+        self.current_entry = entry
+        if self.trace:
+            self.trace.call_started(entry, full_args)
+        result = self.engine.call(entry, full_args, interrupt=interrupt)
+        self.engine.release([*([responses] if responses is not None else []), *extra])
+        if not result.skipped:
+            self.log.tally.record(entry, result.return_code)
+        failure = result.failure
+        if failure is not None and failure.kind != "cancelled":
+            self.log.error(
+                entry,
+                failure.kind,
+                failure.message,
+                self.clock.now(),
+                location=failure.location,
+                stack=failure.stack,
+            )
+        if responses is not None:
+            self.log.responses.extend(responses.responses)
+        if self.trace:
+            self.trace.call_ended(entry, result.return_code, failure.message if failure else None)
+        return result, responses
