@@ -13,7 +13,7 @@ import pytest
 from helpers import FakeDevice
 
 from usbmon_js.clock import VirtualClock
-from usbmon_js.devices.model import DeviceInfo
+from usbmon_js.devices.model import DeviceGone, DeviceInfo
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.formats.bidi_xml import parse_bidi_xml
 from usbmon_js.formats.driver_events import parse_driver_events
@@ -111,7 +111,7 @@ function setSchema(scriptContext, printerStream, element) {
 DEVICE_ID = "MFG:Acme;MDL:Laser 9;CMD:PJL;CLS:PRINTER;SN:X123;"
 
 
-def open_port(source: str = SCRIPT, *, events: bool = True, xml: bytes = XML, **settings: object):
+def open_port(source: str = SCRIPT, *, events: bool = True, xml: bytes = XML):
     clock = VirtualClock()
     port = PortMonitor(
         DriverScript.from_bytes(Path("vendor.js"), source.encode()),
@@ -339,3 +339,59 @@ def test_a_port_without_bidi_functions_reports_not_supported():
         set_ = port.bidi_set("\\Printer.Extension:ChangeableData", "1")
     assert get.results[0].error == 13004 and "no getSchemas" in (get.results[0].message or "")
     assert set_.results[0].error == 13005
+
+
+BLOB_XML = XML.replace(
+    b'<Event name="Alert"/>', b'<Event name="Alert"/><Value name="Key" type="BIDI_BLOB" accessType="Set"/>'
+)
+
+
+def test_a_blob_set_reaches_the_script_as_a_byte_array():
+    source = r"""
+var seen = null;
+function setSchema(c, s, element) {
+  if (!(element.Value instanceof Array)) throw new TypeError("not an Array");
+  seen = element.Value.join(",") + ":" + element.BidiType;
+  return 0;
+}
+function getSchemas(c, s, keys, r) { r.AddString("\\Printer.Debug:Seen", seen); return 0; }
+"""
+    port, _ = open_port(source, xml=BLOB_XML)
+    with port:
+        report = port.bidi_set("\\Printer.Extension:Key", "0a ff 00")
+        assert report.ok, report.errors
+        seen = port.bidi_get(["\\Printer.Extension:StringValue"]).responses[0].value
+    assert seen == "10,255,0:7"
+
+
+def test_a_device_that_vanishes_during_getschemas_answers_device_offline():
+    class Vanishing(FakeDevice):
+        def write(self, data: bytes) -> int:
+            raise DeviceGone("unplugged")
+
+    source = r"""
+function getSchemas(c, stream, keys, r) {
+  try { stream.Write([1, 2, 3]); } catch (e) { r.AddString("\\Printer.Debug:Error", String(e.message)); }
+  return 0;
+}
+"""
+    clock = VirtualClock()
+    with PortMonitor(
+        DriverScript.from_bytes(Path("vendor.js"), source.encode()),
+        Vanishing(),
+        DeviceInfo("sim", "sim", DEVICE_ID),
+        clock=clock,
+        bidi_schema=parse_bidi_xml(XML, "ext.xml"),
+    ) as port:
+        report = port.bidi_get(["\\Printer.Extension:StringValue"])
+    assert report.results[0].error == 13004
+    assert [e.kind for e in report.errors] == ["device"]
+    assert report.results[0].message == "the device disappeared"
+
+
+def test_a_getschemas_that_never_returns_times_out_as_device_offline():
+    port, _ = open_port("function getSchemas(c, s, k, r) { for (;;) {} }")
+    with port:
+        report = port.bidi_get(["\\Printer.Extension:StringValue"])
+    assert report.results[0].error == 13004
+    assert [e.kind for e in report.errors] == ["timeout"]

@@ -144,6 +144,12 @@ def test_pjl_status_arrives_while_write_print_data_runs_and_stops_on_2(tmp_path,
     assert report["return_codes"]["getStatus"]["2"] == 1
     states = [r["value"] for r in report["responses"] if r["path"] == "\\Printer.Status.Summary:State"]
     assert states[:3] == ["Processing", "Stopped", "Processing"]
+    [door] = report["port_status"]  # <PortStatus> maps the DoorOpen reason to the spooler's port status
+    assert (door["keyword"], door["status"], door["severity"]) == (
+        "DoorOpen",
+        "PORT_STATUS_DOOR_OPEN",
+        "error",
+    )
     calls = [json.loads(line) for line in trace.read_text().splitlines()]
     calls = [(c["entry"], c["t"]) for c in calls if c["event"] == "call"]
     writes = [t for entry, t in calls if entry == "writePrintData"]

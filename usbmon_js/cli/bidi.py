@@ -161,7 +161,7 @@ def _print(report: BidiReport, as_json: bool) -> None:
         render_calls(console, report.calls, report.return_codes)
     for path in report.notifications:
         console.print(f"[cyan]driver notified[/] {escape(path)} changed (drvPrinterEvent)")
-    render_findings(console, report.events, report.errors, report.warnings)
+    render_findings(console, report.events, report.errors, report.warnings, report.port_status)
 
 
 def _shown(result: BidiValueResult) -> str:

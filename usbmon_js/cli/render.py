@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -9,7 +11,7 @@ from rich.table import Table
 
 from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.portmon.job import JobHandle
-from usbmon_js.portmon.report import JobError, JobEvent, JobReport
+from usbmon_js.portmon.report import JobError, JobEvent, JobReport, PortStatusChange
 
 _STYLE = {
     "completed": "bold green",
@@ -68,7 +70,7 @@ def render_report(report: JobReport, console: Console | None = None) -> None:
 
     render_calls(console, report.calls, report.return_codes)
     render_responses(console, report.responses)
-    render_findings(console, report.events, report.errors, report.warnings)
+    render_findings(console, report.events, report.errors, report.warnings, report.port_status)
 
 
 _CODE_NAMES: dict[str, dict[int, str]] = {
@@ -108,8 +110,17 @@ def render_responses(console: Console, responses: list[BidiResponse], limit: int
 
 
 def render_findings(
-    console: Console, events: list[JobEvent], errors: list[JobError], warnings: list[str]
+    console: Console,
+    events: list[JobEvent],
+    errors: list[JobError],
+    warnings: list[str],
+    port_status: Sequence[PortStatusChange] = (),
 ) -> None:
+    for change in port_status:
+        console.print(
+            f"[cyan]port status[/] {change.status} ({change.severity}) at {change.t:.3f} s: "
+            f"{escape(change.keyword)} reported by {change.entry}"
+        )
     for event in events:
         shown = f" → message {event.message_id} shown to the user" if event.shows_message else ""
         console.print(f"[cyan]event[/] {escape(event.path)} (from {event.entry}){shown}")

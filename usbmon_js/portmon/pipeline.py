@@ -348,6 +348,7 @@ class JobPipeline:
             return_codes=self.log.tally.codes_json(),
             responses=responses,
             events=events,
+            port_status=evaluator.port_status(responses),
             errors=errors,
             warnings=self.log.warnings,
             duration_s=round(duration, 6),

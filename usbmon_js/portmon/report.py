@@ -50,6 +50,34 @@ class JobEvent(BaseModel):
     shows_message: bool = Field(False, description="Windows would show the user a message for it")
 
 
+PORT_STATUS_NAMES = {
+    1: "PORT_STATUS_OFFLINE",
+    2: "PORT_STATUS_PAPER_JAM",
+    3: "PORT_STATUS_PAPER_OUT",
+    4: "PORT_STATUS_OUTPUT_BIN_FULL",
+    5: "PORT_STATUS_PAPER_PROBLEM",
+    6: "PORT_STATUS_NO_TONER",
+    7: "PORT_STATUS_DOOR_OPEN",
+    8: "PORT_STATUS_USER_INTERVENTION",
+    9: "PORT_STATUS_OUT_OF_MEMORY",
+    10: "PORT_STATUS_TONER_LOW",
+    11: "PORT_STATUS_WARMING_UP",
+    12: "PORT_STATUS_POWER_SAVE",
+}
+SEVERITY_NAMES = {1: "error", 2: "warning", 3: "info"}
+
+
+class PortStatusChange(BaseModel):
+    """A `<PortStatus>` keyword seen in `\\Printer.Status.Summary:StateReason`: the spooler's port status."""
+
+    keyword: str
+    code: int
+    status: str
+    severity: str
+    entry: str
+    t: float = 0.0
+
+
 class JobReport(BaseModel):
     outcome: JobOutcome
     script: ScriptInfo
@@ -63,6 +91,7 @@ class JobReport(BaseModel):
     return_codes: dict[str, dict[str, int]] = Field(default_factory=dict)
     responses: list[BidiResponse] = Field(default_factory=list)
     events: list[JobEvent] = Field(default_factory=list)
+    port_status: list[PortStatusChange] = Field(default_factory=list)
     errors: list[JobError] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     duration_s: float = Field(0.0, description="job time on the host clock (simulated time for sim devices)")

@@ -13,7 +13,9 @@ from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.formats.bidi_values import convert_bidi_value
 from usbmon_js.formats.driver_events import DriverEvents, EventTrigger
 from usbmon_js.portmon.bidi.supported import SupportedSchema
-from usbmon_js.portmon.report import JobEvent
+from usbmon_js.portmon.report import PORT_STATUS_NAMES, SEVERITY_NAMES, JobEvent, PortStatusChange
+
+STATE_REASON = "\\Printer.Status.Summary:StateReason"
 
 _NUMERIC = {"BIDI_INT", "BIDI_FLOAT"}
 
@@ -77,6 +79,28 @@ class EventEvaluator:
                     self._warn(f"AddNull({response.path}) raises an event the Bidi XML does not declare")
                 raised.append(self._event(response, is_event, None, None, None))
         return raised
+
+    def port_status(self, responses: Iterable[BidiResponse]) -> list[PortStatusChange]:
+        """StateReason keywords the XML's `<PortStatus>` maps to a port status (spec §3.2)."""
+        mappings = {m.keyword: m for m in self.schema.xml.port_status} if self.schema.xml else {}
+        seen: list[PortStatusChange] = []
+        for response in responses:
+            if response.path != STATE_REASON or not isinstance(response.value, str):
+                continue
+            for keyword in response.value.split():
+                mapping = mappings.get(keyword)
+                if mapping is not None:
+                    seen.append(
+                        PortStatusChange(
+                            keyword=keyword,
+                            code=mapping.code,
+                            status=PORT_STATUS_NAMES.get(mapping.code, f"PORT_STATUS {mapping.code}"),
+                            severity=SEVERITY_NAMES.get(mapping.severity, str(mapping.severity)),
+                            entry=response.entry,
+                            t=response.t,
+                        )
+                    )
+        return seen
 
     @staticmethod
     def _event(

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from usbmon_js.com.bidi import BidiResponse
-from usbmon_js.portmon.report import JobError, JobEvent
+from usbmon_js.portmon.report import JobError, JobEvent, PortStatusChange
 
 AnswerSource = Literal["script", "cache", "const", "builtin"]
 
@@ -30,6 +30,7 @@ class BidiReport(BaseModel):
     return_codes: dict[str, dict[str, int]] = Field(default_factory=dict)
     responses: list[BidiResponse] = Field(default_factory=list)
     events: list[JobEvent] = Field(default_factory=list)
+    port_status: list[PortStatusChange] = Field(default_factory=list)
     notifications: list[str] = Field(
         default_factory=list, description="drvPrinterEvent values whose change is pushed to the driver"
     )

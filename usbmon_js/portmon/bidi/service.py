@@ -98,6 +98,7 @@ class _Request:
             return_codes=self.log.tally.codes_json(),
             responses=responses,
             events=events,
+            port_status=service.evaluator.port_status(responses),
             notifications=notified,
             errors=[e.model_copy(update={"t": rel(e.t)}) for e in self.log.errors],
             warnings=self.log.warnings,
