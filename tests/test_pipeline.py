@@ -356,3 +356,21 @@ def test_job_handle_reports_live_status_and_the_final_report() -> None:
         second = port.print_job(JobData.from_bytes(b"second job"))
     assert report.bytes_to_device == len(JOB)
     assert second.bytes_to_device == 10  # per-job figures, not cumulative
+
+
+def test_a_fresh_engine_per_call_exposes_scripts_that_rely_on_globals():
+    source = r"""
+var header = null;
+function startPrintJob(c, s, r) { header = [1, 2, 3]; return 0; }
+function writePrintData(c, data, s, p) {
+  s.Write(header.concat(data));
+  p.ProcessedByteCount = data.length;
+  return 0;
+}
+"""
+    kept, printer, _ = run_job(source)
+    assert kept.outcome == "completed" and kept.errors == []
+    assert bytes(printer.received[:3]) == b"\x01\x02\x03"
+    fresh, _, _ = run_job(source, fresh_engine_per_call=True)
+    assert fresh.outcome == "failed"
+    assert fresh.errors[0].kind == "exception" and "null" in fresh.errors[0].message

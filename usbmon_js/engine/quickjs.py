@@ -102,6 +102,21 @@ class ScriptEngine:
             raise ScriptLoadError(f"{self.script.path}: could not list the script's entry points ({found})")
         self.entry_points = found
 
+    def reset(self) -> None:
+        """A fresh realm running the script again: globals from earlier calls are gone.
+
+        The conformance runner uses it to call every entry point in a fresh instance and find
+        scripts that depend on globals persisting between calls (decisions.md).
+        """
+        self._runtime = None  # type: ignore[assignment]
+        self.bridge.forget_layouts()
+        self._runtime = self._new_runtime()
+        self._loading = True
+        try:
+            self._load()
+        finally:
+            self._loading = False
+
     # -- calls ---------------------------------------------------------------------------
     def has(self, entry: str) -> bool:
         return entry in self.entry_points

@@ -56,9 +56,16 @@ class EntryCaller:
     """Calls entry points on one engine and records each call in a `CallLog`."""
 
     def __init__(
-        self, engine: ScriptEngine, clock: Clock, log: CallLog, trace: TraceWriter | None = None
+        self,
+        engine: ScriptEngine,
+        clock: Clock,
+        log: CallLog,
+        trace: TraceWriter | None = None,
+        *,
+        fresh_engine: bool = False,
     ) -> None:
         self.engine = engine
+        self.fresh_engine = fresh_engine
         self.clock = clock
         self.log = log
         self.trace = trace
@@ -77,6 +84,8 @@ class EntryCaller:
         self.current_entry = entry
         if self.trace:
             self.trace.call_started(entry, full_args)
+        if self.fresh_engine and self.engine.has(entry):
+            self.engine.reset()
         result = self.engine.call(entry, full_args, interrupt=interrupt)
         self.engine.release([*([responses] if responses is not None else []), *extra])
         if not result.skipped:

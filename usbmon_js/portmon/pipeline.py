@@ -72,7 +72,9 @@ class JobPipeline:
     device_gone: bool = False
 
     def __post_init__(self) -> None:
-        self.caller = EntryCaller(self.engine, self.clock, self.log, self.trace)
+        self.caller = EntryCaller(
+            self.engine, self.clock, self.log, self.trace, fresh_engine=self.settings.fresh_engine_per_call
+        )
         self.context = UsbJobContext(self.settings.temp_spill_bytes)
         self.stream = PrinterStream(
             self.channel,

@@ -33,4 +33,7 @@ class PipelineSettings(BaseModel):
     status_interval_s: float = Field(
         0.5, gt=0, description="period of getStatus/requestStatus polling while a job prints"
     )
+    fresh_engine_per_call: bool = Field(
+        False, description="reload the script before every call (conformance: no reliance on globals)"
+    )
     limits: SandboxLimits = SandboxLimits()

@@ -42,7 +42,13 @@ class _Request:
         self.service = service
         self.action = action
         self.log = CallLog()
-        self.caller = EntryCaller(service.engine, service.clock, self.log, service.trace)
+        self.caller = EntryCaller(
+            service.engine,
+            service.clock,
+            self.log,
+            service.trace,
+            fresh_engine=service.settings.fresh_engine_per_call,
+        )
         self.results: list[BidiValueResult] = []
         self.changes: list[ValueChange] = []
         self.reported: set[str] = set()  # paths the script answered during this request
