@@ -374,3 +374,17 @@ function writePrintData(c, data, s, p) {
     fresh, _, _ = run_job(source, fresh_engine_per_call=True)
     assert fresh.outcome == "failed"
     assert fresh.errors[0].kind == "exception" and "null" in fresh.errors[0].message
+
+
+def test_the_report_shows_bytes_left_in_temporary_streams_and_every_page_count():
+    source = """
+function writePrintData(ctx, data, stream, progress) {
+  ctx.TemporaryStreams[1].Write(data.slice(0, 10));   // parked and never sent
+  progress.ProcessedByteCount = stream.Write(data);
+  ctx.PrintedPageCount = ctx.PrintedPageCount + 1;
+  return 0;
+}
+"""
+    report, _, _ = run_job(source, buffer_size=4096)
+    assert report.temporary_bytes_left == [0, 30]
+    assert report.page_counts == [1, 2, 3]

@@ -106,6 +106,7 @@ class JobPipeline:
         finally:
             if self.status_poller is not None and self.status_poller.active:
                 self.log.merge(self.status_poller.stop())
+            self.temporary_left = [stream.pending for stream in self.context.temporary_streams]
             self.context.close()
             self.engine.release(
                 [self.context, self.context.job_bag, *self.context.temporary_streams, self.stream]
@@ -346,6 +347,8 @@ class JobPipeline:
             bytes_consumed=self.status.bytes_consumed,
             bytes_to_device=self._sent(),
             pages_printed=self.context.printed_pages,
+            page_counts=list(self.context.page_history),
+            temporary_bytes_left=self.temporary_left,
             calls=self.log.tally.calls_json(),
             return_codes=self.log.tally.codes_json(),
             responses=responses,

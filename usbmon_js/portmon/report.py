@@ -87,6 +87,12 @@ class JobReport(BaseModel):
     bytes_consumed: int = 0
     bytes_to_device: int = 0
     pages_printed: int | None = None
+    page_counts: list[int] = Field(
+        default_factory=list, description="every value the script gave PrintedPageCount, in order"
+    )
+    temporary_bytes_left: list[int] = Field(
+        default_factory=list, description="bytes still in TemporaryStreams[0] and [1] when the job ended"
+    )
     calls: dict[str, int] = Field(default_factory=dict)
     return_codes: dict[str, dict[str, int]] = Field(default_factory=dict)
     responses: list[BidiResponse] = Field(default_factory=list)
