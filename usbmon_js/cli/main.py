@@ -7,15 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from usbmon_js.cli import bidi, run
+from usbmon_js.cli import bidi, conform, lint, run
 from usbmon_js.errors import BadInput, UsbmonError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
 PLANNED = {
-    "conform": "the conformance suite",
-    "lint": "static ES5/API findings",
     "devices": "listing USB printer-class devices",
     "debug": "the interactive debugger",
 }
@@ -36,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     run.add_parser(commands)
     bidi.add_parser(commands)
+    conform.add_parser(commands)
+    lint.add_parser(commands)
     for name, what in PLANNED.items():
         planned = commands.add_parser(name, help=f"{what} (not in this release yet)", add_help=True)
         planned.add_argument("rest", nargs=argparse.REMAINDER)
@@ -58,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "bidi":
             return bidi.main(args)
+        if args.command == "conform":
+            return conform.main(args)
+        if args.command == "lint":
+            return lint.main(args)
         return run.main(args)
     except BadInput as exc:
         print(f"usbmon-js: error: {exc}", file=sys.stderr)
