@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.conformance.checks import Evidence, Verdict, check, failed, judge, passed, skipped
 from usbmon_js.conformance.evidence import error_evidence
 from usbmon_js.conformance.facts import BidiFacts, Facts
@@ -236,17 +239,14 @@ def declared_paths(facts: Facts) -> Verdict:
     if isinstance(found, str):
         return skipped(found)
     schema = found[0]
-    seen: set[str] = set()
-    problems = []
-    for label, response in facts.all_responses():
-        if response.type == "BIDI_NULL" or schema.lookup(response.path) is not None or response.path in seen:
-            continue
-        seen.add(response.path)
-        problems.append(
-            Evidence(
-                message=f"{response.path} is not declared in the XML", scenario=label, call=response.entry
-            )
-        )
+    problems = _first_per_path(
+        facts,
+        lambda r: (
+            None
+            if r.type == "BIDI_NULL" or schema.lookup(r.path) is not None
+            else f"{r.path} is not declared in the XML"
+        ),
+    )
     return judge(problems, "every response names a declared path")
 
 
@@ -263,21 +263,16 @@ def declared_events(facts: Facts) -> Verdict:
     if isinstance(found, str):
         return skipped(found)
     schema = found[0]
-    seen: set[str] = set()
-    problems = []
-    raised = 0
-    for label, response in facts.all_responses():
-        if response.type != "BIDI_NULL":
-            continue
-        raised += 1
+
+    def problem(response: BidiResponse) -> str | None:
         declared = schema.lookup(response.path)
-        if (declared is not None and declared.kind == "Event") or response.path in seen:
-            continue
-        seen.add(response.path)
+        if response.type != "BIDI_NULL" or (declared is not None and declared.kind == "Event"):
+            return None
         what = "is not declared" if declared is None else f"is declared as a {declared.kind}, not an <Event>"
-        problems.append(
-            Evidence(message=f"AddNull({response.path}): {what}", scenario=label, call=response.entry)
-        )
+        return f"AddNull({response.path}): {what}"
+
+    problems = _first_per_path(facts, problem)
+    raised = sum(response.type == "BIDI_NULL" for _, response in facts.all_responses())
     if not raised:
         return passed("the script raised no event")
     return judge(problems, f"{raised} event(s) raised, all declared")
@@ -315,18 +310,14 @@ def leaves_const(facts: Facts) -> Verdict:
     if isinstance(found, str):
         return skipped(found)
     schema = found[0]
-    seen: set[str] = set()
-    problems = []
-    for label, response in facts.all_responses():
+
+    def problem(response: BidiResponse) -> str | None:
         declared = schema.lookup(response.path)
-        if declared is None or declared.kind not in ("Const", "BuiltIn") or response.path in seen:
-            continue
-        seen.add(response.path)
-        problems.append(
-            Evidence(
-                message=f"reports {response.path}, a <{declared.kind}>", scenario=label, call=response.entry
-            )
-        )
+        if declared is None or declared.kind not in ("Const", "BuiltIn"):
+            return None
+        return f"reports {response.path}, a <{declared.kind}>"
+
+    problems = _first_per_path(facts, problem)
     return judge(problems, "no response to a Const or built-in value")
 
 
@@ -352,3 +343,17 @@ def silent_printer(facts: Facts) -> Verdict:
         error_evidence("bidi get on a silent printer", e) for e in report.errors if e.kind == "timeout"
     ]
     return judge(problems, f"ended in {report.duration_s:g} s (host clock) without a timeout")
+
+
+def _first_per_path(facts: Facts, problem: Callable[[BidiResponse], str | None]) -> list[Evidence]:
+    """Evidence for the first response to each path that has a problem (one item per path)."""
+    seen: set[str] = set()
+    found: list[Evidence] = []
+    for label, response in facts.all_responses():
+        if response.path in seen:
+            continue
+        message = problem(response)
+        if message is not None:
+            seen.add(response.path)
+            found.append(Evidence(message=message, scenario=label, call=response.entry))
+    return found

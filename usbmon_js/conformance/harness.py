@@ -1,51 +1,33 @@
 """Running a driver script the way the checks need: observed, in virtual time, optionally reloaded.
 
-Three things the normal `PortMonitor` API does not hand out are observed here without touching
-the port monitor:
+What the normal `PortMonitor` API does not hand out is observed here without touching the port
+monitor:
 
 - the exact bytes a printer accepted, and when: `RecordingModel` wraps the device model;
-- TemporaryStreams left over and every PrintedPageCount the script set: `_JobWatch` listens on
-  the engine's public host-call hook (`HostBridge.on_host_call`), next to the trace writer;
-- a spooler that reloads the script between calls: `FreshEngine` stands in for the engine and
-  loads the script into a new realm before every call, and the job pipeline and Bidi service
-  are driven with it directly.
+- TemporaryStreams left over and every PrintedPageCount come from the job report itself, and a
+  spooler that reloads the script between calls is `PipelineSettings.fresh_engine_per_call`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from usbmon_js.clock import Clock, VirtualClock
-from usbmon_js.com.coerce import to_uint32
-from usbmon_js.com.contexts import ScriptContext
-from usbmon_js.com.members import HostError, HostObject
 from usbmon_js.com.property_bag import Property, PropertyBag
-from usbmon_js.com.streams import TemporaryStream
 from usbmon_js.conformance.facts import CancelInfo, JobRun
 from usbmon_js.conformance.scenarios import Expectation
-from usbmon_js.devices.channel import ChannelTimeouts, DeviceChannel
 from usbmon_js.devices.model import DeviceInfo, PrinterModel, model_device_id
 from usbmon_js.devices.sim.fixture import DeviceFixture, FixturePrinter
 from usbmon_js.devices.spec import open_device
-from usbmon_js.engine.limits import SandboxLimits
-from usbmon_js.engine.outcome import CallResult
-from usbmon_js.engine.quickjs import ScriptEngine
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.errors import BadInput
 from usbmon_js.formats.bidi_xml import BidiSchema
 from usbmon_js.formats.driver_events import DriverEvents
-from usbmon_js.portmon.bidi.events import EventEvaluator
-from usbmon_js.portmon.bidi.results import BidiReport
-from usbmon_js.portmon.bidi.service import BidiService
-from usbmon_js.portmon.bidi.supported import SupportedSchema
-from usbmon_js.portmon.job import JobData, JobHandle
-from usbmon_js.portmon.pipeline import JobPipeline
+from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.port import PortMonitor
 from usbmon_js.portmon.settings import PipelineSettings
 
@@ -132,43 +114,6 @@ class RecordingModel:
         return getattr(self.model, name)
 
 
-class _JobWatch:
-    """Listens to host calls: which TemporaryStreams the job used, and PrintedPageCount as set."""
-
-    def __init__(self) -> None:
-        self.streams: list[TemporaryStream] = []
-        self.pages: list[int] = []
-
-    def __call__(self, interface: str, member: str, args: Any, result: Any) -> None:
-        name = member.lower()
-        if name == "temporarystreams" and isinstance(result, list) and not self.streams:
-            self.streams = [s for s in result if isinstance(s, TemporaryStream)]
-        elif name == "printedpagecount" and interface == "IPrinterScriptUsbJobContext" and args:
-            with contextlib.suppress(HostError):  # the assignment threw in the script: nothing was set
-                self.pages.append(to_uint32("PrintedPageCount", args[0]))
-
-    def take(self) -> tuple[list[int], list[int]]:
-        """(bytes left in each TemporaryStream, pages as set) for the job just ended; then reset.
-
-        A stream's positions outlive its storage, so what is pending can be read after the job.
-        """
-        pending = [stream.pending for stream in self.streams] or [0, 0]
-        pages = self.pages
-        self.streams, self.pages = [], []
-        return pending, pages
-
-
-def _chain(first: Callable[..., None], second: Callable[..., None] | None) -> Callable[..., None]:
-    if second is None:
-        return first
-
-    def both(*args: Any) -> None:
-        first(*args)
-        second(*args)
-
-    return both
-
-
 @dataclass(frozen=True)
 class JobSpec:
     """One job of a run: its bytes and what to call the run."""
@@ -207,13 +152,10 @@ def run_jobs(driver: DriverSetup, device: DeviceSource, jobs: Sequence[JobSpec])
             JobRun(spec.label, spec.title, spec.expect, len(spec.data), crash=f"the port did not open: {exc}")
             for spec in jobs
         ]
-    watch = _JobWatch()
-    bridge = port.engine.bridge  # no call runs yet: safe to hook from this thread
-    bridge.on_host_call = _chain(watch, bridge.on_host_call)
     hung = False
     try:
         for spec in jobs:
-            run = _run_one(port, clock, printer, trace_out, watch, spec, driver.watchdog_s)
+            run = _run_one(port, clock, printer, trace_out, spec, driver.watchdog_s)
             runs.append(run)
             if run.hung:
                 hung = True
@@ -229,7 +171,6 @@ def _run_one(
     clock: VirtualClock,
     printer: RecordingModel,
     trace_out: io.StringIO,
-    watch: _JobWatch,
     spec: JobSpec,
     watchdog_s: float,
 ) -> JobRun:
@@ -263,7 +204,8 @@ def _run_one(
         run.crash = f"{type(exc).__name__}: {exc}"
     run.device_bytes = bytes(printer.received[byte_mark:])
     run.device_writes = [(round(t - start, 6), n) for t, n in printer.writes[write_mark:]]
-    run.temp_pending, run.page_history = watch.take()
+    if run.report is not None:
+        run.temp_pending, run.page_history = run.report.temporary_bytes_left, run.report.page_counts
     run.trace = _trace_records(trace_out.getvalue()[trace_mark:], start)
     return run
 
@@ -278,110 +220,6 @@ def _trace_records(text: str, start: float) -> list[dict[str, Any]]:
         record["t"] = round(float(record.get("t", 0.0)) - start, 6)
         records.append(record)
     return records
-
-
-# -- a fresh engine for every call ------------------------------------------------------------
-
-
-class _CurrentBridge:
-    """The host bridge of whichever engine is current (the pipeline asks it for wait budgets)."""
-
-    def __init__(self, owner: FreshEngine) -> None:
-        self._owner = owner
-
-    def device_wait_budget(self) -> float | None:
-        return self._owner.current.bridge.device_wait_budget()
-
-
-class FreshEngine:
-    """Stands in for a ScriptEngine, but loads the script into a new realm before every call.
-
-    Windows promises nothing about script globals surviving between calls (the spooler may
-    reload the script), so a driver must keep its state in the JobPropertyBag. Running it this
-    way shows whether it does (decisions.md, "Engine instances and lifetime").
-    """
-
-    def __init__(self, script: DriverScript, limits: SandboxLimits, clock: Clock) -> None:
-        self.script = script
-        self.limits = limits
-        self.clock = clock
-        self.current = ScriptEngine(script, limits, clock)
-        self.entry_points = self.current.entry_points
-        self.bridge = _CurrentBridge(self)
-        self.loads = 1
-
-    def has(self, entry: str) -> bool:
-        return entry in self.entry_points
-
-    def call(
-        self,
-        entry: str,
-        args: Sequence[Any],
-        *,
-        interrupt: threading.Event | None = None,
-        timeout: float | None = None,
-    ) -> CallResult:
-        if entry not in self.entry_points:
-            return CallResult(entry, skipped=True)
-        self.current.close()
-        self.current = ScriptEngine(self.script, self.limits, self.clock)
-        self.loads += 1
-        return self.current.call(entry, args, interrupt=interrupt, timeout=timeout)
-
-    def release(self, objects: Sequence[HostObject]) -> None:
-        self.current.release(objects)
-
-    def close(self) -> None:
-        self.current.close()
-
-
-def _fresh_channel(
-    device: DeviceSource, settings: PipelineSettings
-) -> tuple[VirtualClock, RecordingModel, DeviceChannel]:
-    clock = VirtualClock()
-    printer = RecordingModel(device.make(clock), clock)
-    channel = DeviceChannel(
-        printer, clock, ChannelTimeouts(write=settings.write_timeout_s, read=settings.read_timeout_s)
-    )
-    return clock, printer, channel
-
-
-def run_job_fresh_engines(driver: DriverSetup, device: DeviceSource, spec: JobSpec) -> JobRun:
-    """One job with the script reloaded before every call (no status polling: job calls only)."""
-    clock, printer, channel = _fresh_channel(device, driver.settings)
-    info = DeviceInfo(spec=device.spec, transport="sim", device_id=model_device_id(printer))
-    engine = FreshEngine(driver.script, driver.settings.limits, clock)
-    run = JobRun(spec.label, spec.title, spec.expect, len(spec.data), fresh_engines=True)
-    try:
-        handle = JobHandle(JobData.from_bytes(spec.data, f"<conformance job: {spec.label}>"))
-        pipeline = JobPipeline(engine, channel, info, driver.settings, clock, handle)  # type: ignore[arg-type]
-        run.report = pipeline.run()
-    finally:
-        engine.close()
-    run.device_bytes = bytes(printer.received)
-    run.device_writes = [(round(t, 6), n) for t, n in printer.writes]
-    return run
-
-
-def bidi_get_fresh_engines(driver: DriverSetup, device: DeviceSource, paths: Sequence[str]) -> BidiReport:
-    """A Bidi Get with the script reloaded before every getSchemas call (requery rounds included)."""
-    clock, printer, channel = _fresh_channel(device, driver.settings)
-    schema = SupportedSchema(driver.bidi, model_device_id(printer))
-    driver_bag, queue_bag = driver.bags()
-    engine = FreshEngine(driver.script, driver.settings.limits, clock)
-    try:
-        service = BidiService(
-            engine,  # type: ignore[arg-type]
-            channel,
-            clock,
-            schema,
-            EventEvaluator(schema, driver.events),
-            ScriptContext(driver_bag, queue_bag),
-            driver.settings,
-        )
-        return service.get(paths)
-    finally:
-        engine.close()
 
 
 # -- Bidi on a normal port ----------------------------------------------------------------------

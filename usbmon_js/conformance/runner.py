@@ -37,8 +37,6 @@ from usbmon_js.conformance.harness import (
     DeviceSource,
     DriverSetup,
     JobSpec,
-    bidi_get_fresh_engines,
-    run_job_fresh_engines,
     run_jobs,
 )
 from usbmon_js.conformance.report import ConformanceReport, ScenarioSummary
@@ -268,9 +266,12 @@ def _gather_jobs(
             JobSpec(f"buffers-{size}", f"{size}-byte WritePort buffers", job),
         )
     say("script reloaded before every call")
-    facts.fresh_engine = run_job_fresh_engines(
-        driver, fast_device, JobSpec("fresh-engine", "script reloaded before every call", job)
+    facts.fresh_engine = _one(
+        driver.with_settings(fresh_engine_per_call=True),
+        fast_device,
+        JobSpec("fresh-engine", "script reloaded before every call", job),
     )
+    facts.fresh_engine.fresh_engines = True
 
 
 def _run_scenario(driver: DriverSetup, scenario: Scenario, job: bytes) -> JobRun:
@@ -302,7 +303,8 @@ def _gather_bidi(
     if "getSchemas" in facts.entry_points:
         with BidiPort(driver, DeviceSource.from_fixture("silent", silent(base))) as port:
             bidi.silent = port.bidi_get([ROOT])
-        bidi.fresh_get_all = bidi_get_fresh_engines(driver, device, [ROOT])
+        with BidiPort(driver.with_settings(fresh_engine_per_call=True), device) as port:
+            bidi.fresh_get_all = port.bidi_get([ROOT])
     return bidi
 
 
