@@ -388,3 +388,18 @@ function writePrintData(ctx, data, stream, progress) {
     report, _, _ = run_job(source, buffer_size=4096)
     assert report.temporary_bytes_left == [0, 30]
     assert report.page_counts == [1, 2, 3]
+
+
+def test_a_script_spinning_on_a_refused_write_reaches_its_deadline_in_virtual_time():
+    source = """
+function writePrintData(ctx, data, stream, progress) {
+  while (stream.Write(data) === 0) {}
+  progress.ProcessedByteCount = data.length;
+  return 0;
+}
+"""
+    report, printer, clock = run_job(source, printer=Printer(refuse_forever=True))
+    assert report.outcome == "failed"
+    assert [e.kind for e in report.errors] == ["timeout"]
+    assert "inside host calls" in report.errors[0].message  # the host-side deadline, on the virtual clock
+    assert clock.now() >= 2.0 and printer.received == bytearray()
