@@ -173,3 +173,15 @@ def test_watch_in_simulated_time_needs_a_bound(capsys):
     )
     assert code == 2
     assert "--duration or --count" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option", [["--interval", "0"], ["--interval", "-1"], ["--duration", "-5"], ["--count", "0"]]
+)
+def test_watch_rejects_bounds_that_would_never_end_or_make_no_sense(capsys, option):
+    manifest = str(SCRIPTS / "pjl_passthrough-manifest.ini")
+    code = main(
+        ["bidi", "watch", "--manifest", manifest, "\\Printer", "--simulated-time", "--count", "2", *option]
+    )
+    assert code == 2
+    assert option[0] in capsys.readouterr().err

@@ -113,6 +113,12 @@ def main(args: argparse.Namespace) -> int:
         rest = [rest[0], args.items[-1]]  # the value is not a path: keep it as typed
     elif not rest:
         raise BadInput(f"bidi {action}: give at least one schema path, e.g. \\Printer.Configuration")
+    if action == "watch":
+        for option, value in (("--interval", args.interval), ("--duration", args.duration)):
+            if value is not None and not value > 0:
+                raise BadInput(f"bidi watch {option} must be a positive number of seconds, not {value:g}")
+        if args.count is not None and args.count < 1:
+            raise BadInput(f"bidi watch --count must be at least 1, not {args.count}")
     if action == "watch" and args.simulated_time and args.duration is None and args.count is None:
         raise BadInput("bidi watch --simulated-time runs as fast as it can: give --duration or --count")
     files = load_driver_files(args, script)
