@@ -4,9 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
-.PHONY: setup demo test lint bench clean
+# Debian packages: umockdev (the hardware-free USB printer emulation behind `emu:`), libusb,
+# what PyGObject needs to build in the venv, and Chromium for the HTML report test.
+SYSTEM_PACKAGES := umockdev libumockdev0 gir1.2-umockdev-1.0 libusb-1.0-0 \
+	libgirepository1.0-dev libcairo2-dev pkg-config chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-setup: $(STAMP)
+.PHONY: setup system-packages demo test lint bench clean
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	  || { echo "could not install $$missing (needs apt-get and root or sudo)"; exit 1; }; \
+	fi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "usbmon-js needs Python 3.11+"; exit 1; }
