@@ -98,9 +98,16 @@ class DeviceChannel:
         return self._model_call("port_status")
 
     def soft_reset(self) -> None:
-        reset = getattr(self.model, "soft_reset", None)
-        if callable(reset):
-            self._guard(reset)
+        self._optional_call("soft_reset")
+
+    def end_job(self) -> None:
+        self._optional_call("end_job")
+
+    def _optional_call(self, name: str) -> None:
+        method = getattr(self.model, name, None)
+        if callable(method):
+            with self._lock:
+                self._guard(method)
 
     def _account(self, chunk: memoryview) -> None:
         self.bytes_to_device += len(chunk)

@@ -6,6 +6,9 @@ It is the contract's Python device model (`sim:FILE.py:Class`): bulk OUT `write`
 - `device_id() -> str`: the IEEE 1284 ID without its length prefix;
 - `port_status() -> int`: the GET_PORT_STATUS byte (default 0x18);
 - `soft_reset() -> None`: IOCTL_USBPRINT_SOFT_RESET;
+- `end_job() -> None`: called once after every job, whatever its outcome (after endPrintJob):
+  transports apply end-of-job quirks there, a replayed transcript checks nothing is left
+  unsent. Raising DeviceError fails a job that had completed;
 - `status_interface() -> model | None`: the device's secondary USB interface, the one a v4
   manifest names in `BidiUSBStatusInterface`. While a job prints, USBMon calls `requestStatus`
   with a printer stream on that interface (instead of `getStatus` on the print interface), so

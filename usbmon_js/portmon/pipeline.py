@@ -16,9 +16,10 @@ from usbmon_js.clock import Clock
 from usbmon_js.com.contexts import UsbJobContext, WritePrintDataProgress
 from usbmon_js.com.streams import PrinterStream
 from usbmon_js.devices.channel import DeviceChannel
-from usbmon_js.devices.model import DeviceInfo
+from usbmon_js.devices.model import DeviceGone, DeviceInfo
 from usbmon_js.engine.outcome import CallResult
 from usbmon_js.engine.quickjs import Bytes, ScriptEngine
+from usbmon_js.errors import DeviceError
 from usbmon_js.portmon.bidi.events import EventEvaluator
 from usbmon_js.portmon.bidi.supported import SupportedSchema
 from usbmon_js.portmon.calls import CallLog, EntryCaller
@@ -106,6 +107,7 @@ class JobPipeline:
         finally:
             if self.status_poller is not None and self.status_poller.active:
                 self.log.merge(self.status_poller.stop())
+            outcome = self._end_job_on_device(outcome)
             self.temporary_left = [stream.pending for stream in self.context.temporary_streams]
             self.context.close()
             self.engine.release(
@@ -252,6 +254,17 @@ class JobPipeline:
                     "endPrintJob", "invalid_return", f"endPrintJob returned {code}; valid codes are 0-2"
                 )
             return "failed" if outcome == "completed" else outcome
+
+    def _end_job_on_device(self, outcome: JobOutcome) -> JobOutcome:
+        """Let the device model finish the job (quirks, replay checks); its failure fails the job."""
+        if self.device_gone:
+            return outcome
+        try:
+            self.channel.end_job()
+        except (DeviceError, DeviceGone) as exc:
+            self._error("endPrintJob", "device", str(exc))
+            return "failed" if outcome == "completed" else outcome
+        return outcome
 
     def _cleanup_after_cancel(self) -> JobOutcome:
         self.cancel_acknowledged = True
