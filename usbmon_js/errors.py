@@ -17,3 +17,7 @@ class BadInput(UsbmonError):
 
 class DeviceError(UsbmonError):
     """The printer could not be opened or stopped answering."""
+
+
+class DeviceUnavailable(BadInput):
+    """The `--device` cannot be opened (absent, busy, no permission): nothing ran (exit status 2)."""

@@ -7,14 +7,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from usbmon_js.cli import bidi, conform, lint, run
+from usbmon_js.devices.emu.testbed import ensure_mock_environment
 from usbmon_js.errors import BadInput, UsbmonError
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
 PLANNED = {
-    "devices": "listing USB printer-class devices",
     "debug": "the interactive debugger",
 }
 
@@ -27,22 +26,37 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Imported here, not at the top: an emu: run re-executes itself under umockdev before any of
+    # this heavy machinery (engine, lxml, esprima) needs loading.
+    from usbmon_js.cli import bidi, conform, devices, lint, run
+
     parser = _Parser(
         prog="usbmon-js",
         description="Run Windows USBMon JavaScript printer-driver scripts outside Windows, as USBMon would.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    run.add_parser(commands)
-    bidi.add_parser(commands)
-    conform.add_parser(commands)
-    lint.add_parser(commands)
+    for module in (run, bidi, conform, lint, devices):
+        module.add_parser(commands)
+        name = module.__name__.rsplit(".", 1)[1]
+        commands.choices[name].set_defaults(handler=module.main)
     for name, what in PLANNED.items():
         planned = commands.add_parser(name, help=f"{what} (not in this release yet)", add_help=True)
         planned.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
+def _wants_emulation(argv: Sequence[str]) -> bool:
+    return any(item.startswith(("emu:", "--device=emu:", "--emu=")) or item == "--emu" for item in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None and _wants_emulation(sys.argv[1:]):
+        # emu: devices need umockdev's preload in place before libusb starts: re-exec under it.
+        try:
+            ensure_mock_environment(sys.orig_argv[1:])
+        except BadInput as exc:
+            print(f"usbmon-js: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
@@ -56,13 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise BadInput(
                 f"'usbmon-js {args.command}' ({PLANNED[args.command]}) is not available in this release yet"
             )
-        if args.command == "bidi":
-            return bidi.main(args)
-        if args.command == "conform":
-            return conform.main(args)
-        if args.command == "lint":
-            return lint.main(args)
-        return run.main(args)
+        return args.handler(args)
     except BadInput as exc:
         print(f"usbmon-js: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from usbmon_js.clock import Clock, RealClock, VirtualClock
 from usbmon_js.com.property_bag import Property, PropertyBag
 from usbmon_js.devices.spec import SPEC_HELP, open_device
+from usbmon_js.devices.usb.quirks import QuirkTable
 from usbmon_js.engine.limits import SandboxLimits
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.errors import BadInput
@@ -48,6 +49,30 @@ def add_device_options(p: argparse.ArgumentParser, *, real_time_help: str) -> No
     p.add_argument("--device-out", type=Path, metavar="FILE", help="write every byte the device received")
     p.add_argument("--trace", type=Path, metavar="FILE", help="every call and host call as JSON Lines")
     p.add_argument("--real-time", action="store_true", help=real_time_help)
+    add_quirk_options(p)
+
+
+def add_quirk_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--quirks",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra USB quirk file (usbmon-js YAML, or CUPS' usb-quirks format); repeatable",
+    )
+    p.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="force a USB quirk: unidirectional, no_reattach, soft_reset_after_job, delay_close_ms=N, "
+        "send_delay_ms=N, vendor_class, blacklisted (=false to turn one off); repeatable",
+    )
+
+
+def quirk_table(args: argparse.Namespace) -> QuirkTable:
+    return QuirkTable.load(getattr(args, "quirks", []), getattr(args, "quirk", []))
 
 
 def add_sandbox_options(p: argparse.ArgumentParser) -> None:
@@ -126,11 +151,12 @@ def open_port(
 ) -> Iterator[tuple[PortMonitor, Clock]]:
     """Open `--device` and a port on it; simulated devices run in virtual time when asked to."""
     clock: Clock = RealClock()
-    device = open_device(args.device, clock)
+    device = open_device(args.device, clock, quirk_table(args))
     if device.simulated and virtual_time:
         clock = VirtualClock()
         device = open_device(args.device, clock)
     with (
+        contextlib.closing(device),
         output_file(args.device_out, "wb", "--device-out") as device_out,
         output_file(args.trace, "w", "--trace") as trace_out,
         PortMonitor(

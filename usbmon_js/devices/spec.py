@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from usbmon_js.clock import Clock
+import usb.core
+
+from usbmon_js.clock import Clock, RealClock
+from usbmon_js.devices.device_id import parse_device_id
+from usbmon_js.devices.emu import EmulatedPrinter, publish
 from usbmon_js.devices.model import DeviceInfo, PrinterModel, model_device_id
 from usbmon_js.devices.sim import FixturePrinter, default_printer, load_fixture, load_python_model
-from usbmon_js.errors import BadInput
+from usbmon_js.devices.usb import QuirkTable, UsbPrinter, libusb, open_usb_printer
+from usbmon_js.errors import BadInput, DeviceUnavailable
 
 SPEC_HELP = (
     "sim | sim:FILE.yaml | sim:FILE.json | sim:FILE.py:Class | emu:<sim spec> | usb | usb:VVVV:PPPP[:SERIAL] "
@@ -20,23 +27,81 @@ SPEC_HELP = (
 class OpenedDevice:
     model: PrinterModel
     info: DeviceInfo
+    close: Callable[[], None] = field(default=lambda: None)
+    emulated: EmulatedPrinter | None = None  # the device side of an emu: printer, for inspection
 
     @property
     def simulated(self) -> bool:
         return self.info.transport == "sim"
 
 
-def open_device(spec: str, clock: Clock) -> OpenedDevice:
+def open_device(spec: str, clock: Clock, quirks: QuirkTable | None = None) -> OpenedDevice:
+    """Open `spec`; usb and emu devices are claimed until `close()` is called."""
     kind, _, rest = spec.partition(":")
     if kind == "sim":
         model = _open_sim(rest, clock)
         return OpenedDevice(model, DeviceInfo(spec=spec, transport="sim", device_id=model_device_id(model)))
-    if kind in ("emu", "usb", "replay"):
-        raise BadInput(
-            f"--device {spec}: the '{kind}' transport is not available in this version yet "
-            "(pyusb/umockdev transports are planned); use a simulated device: " + SPEC_HELP
-        )
+    if kind == "usb":
+        printer = open_usb_printer(spec, quirks or QuirkTable.load())
+        return _usb_device(spec, printer)
+    if kind == "emu":
+        return _open_emulated(spec, rest, quirks or QuirkTable.load())
+    if kind == "replay":
+        raise BadInput(f"--device {spec}: the replay transport is not available in this version yet")
     raise BadInput(f"--device {spec}: unknown device spec; expected one of: {SPEC_HELP}")
+
+
+def _usb_device(spec: str, printer: UsbPrinter, emulated: EmulatedPrinter | None = None) -> OpenedDevice:
+    def close() -> None:
+        printer.close()
+        if emulated is not None:
+            emulated.unplug()
+
+    try:
+        device_id = printer.device_id()
+    except Exception:
+        close()
+        raise
+    info = DeviceInfo(spec=spec, transport="pyusb", device_id=device_id)
+    return OpenedDevice(printer, info, close, emulated)
+
+
+def _open_emulated(spec: str, rest: str, quirks: QuirkTable) -> OpenedDevice:
+    """Publish the sim model `rest` names on the emulated bus, then open it like real hardware."""
+    if rest.startswith(("emu:", "usb", "replay:")):
+        raise BadInput(f"--device {spec}: emu: takes a simulated device spec (sim, sim:FILE…)")
+    model = open_sim_model(rest)
+    emulated = publish(model)
+    device = _find_emulated(emulated)
+    vendor, product = device.idVendor, device.idProduct
+    table_quirks, _ = quirks.for_device(vendor, product, parse_device_id(model_device_id(model)).model or "")
+    label = f"emulated USB printer {vendor:04x}:{product:04x} on bus 1 address {emulated.address}"
+    try:
+        printer = UsbPrinter(device, table_quirks, label)
+    except Exception:
+        emulated.unplug()
+        raise
+    return _usb_device(spec, printer, emulated)
+
+
+def _find_emulated(emulated: EmulatedPrinter, wait_s: float = 5.0):
+    """libusb learns of a new device from a (mocked) uevent; wait for it, briefly."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        device = usb.core.find(bus=emulated.bus, address=emulated.address, backend=libusb.backend())
+        if device is not None:
+            return device
+        if time.monotonic() > deadline:
+            raise DeviceUnavailable(
+                f"the emulated printer on bus 1 address {emulated.address} did not appear to libusb"
+            )
+        time.sleep(0.01)
+
+
+def open_sim_model(spec: str, clock: Clock | None = None) -> PrinterModel:
+    """The model a `sim` spec (`sim`, `sim:FILE…`, or just `FILE…`) names, in real time by default."""
+    rest = "" if spec == "sim" else spec.removeprefix("sim:")
+    return _open_sim(rest, clock or RealClock())
 
 
 def _open_sim(rest: str, clock: Clock) -> PrinterModel:

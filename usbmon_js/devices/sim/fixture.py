@@ -38,6 +38,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from usbmon_js.clock import Clock, RealClock
+from usbmon_js.devices.emu.options import UsbEmulation
 from usbmon_js.devices.model import DEFAULT_PORT_STATUS, DeviceGone
 from usbmon_js.errors import BadInput
 from usbmon_js.formats.loading import Format, mapping_from_text, read_mapping, validate
@@ -293,6 +294,11 @@ class DeviceFixture(_Strict):
     status_interface: StatusInterfaceFixture | None = Field(
         default=None,
         description="A secondary USB interface for requestStatus (BidiUSBStatusInterface); null: none.",
+    )
+    usb: UsbEmulation = Field(
+        default_factory=UsbEmulation,
+        description="How the printer looks and misbehaves on USB when run as emu:FILE (IDs, strings, "
+        "protocol, device-ID encoding, kernel driver, stalls); ignored by sim:.",
     )
 
     @field_validator("device_id")
