@@ -45,6 +45,8 @@ def main(args: argparse.Namespace) -> int:
         from usbmon_js.devices.spec import open_sim_model
 
         published = [publish(open_sim_model(spec)) for spec in args.emu]
+        for printer in published:
+            printer.usb_device()  # wait until libusb has seen it
     vendor_class = {(e.vendor_id, e.product_id) for e in table.entries if e.vendor_class}
     listings = [describe_printer(device, table) for device in find_printers(vendor_class)]  # type: ignore[arg-type]
     del published  # the emulated printers stay on the bus until the process ends

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import usb.core
 
 from usbmon_js.clock import Clock, RealClock
 from usbmon_js.devices.device_id import parse_device_id
 from usbmon_js.devices.emu import EmulatedPrinter, publish
 from usbmon_js.devices.model import DeviceInfo, PrinterModel, model_device_id
 from usbmon_js.devices.sim import FixturePrinter, default_printer, load_fixture, load_python_model
-from usbmon_js.devices.usb import QuirkTable, UsbPrinter, libusb, open_usb_printer
-from usbmon_js.errors import BadInput, DeviceUnavailable
+from usbmon_js.devices.usb import QuirkTable, UsbPrinter, open_usb_printer
+from usbmon_js.errors import BadInput
 
 SPEC_HELP = (
     "sim | sim:FILE.yaml | sim:FILE.json | sim:FILE.py:Class | emu:<sim spec> | usb | usb:VVVV:PPPP[:SERIAL] "
@@ -72,7 +69,7 @@ def _open_emulated(spec: str, rest: str, quirks: QuirkTable) -> OpenedDevice:
         raise BadInput(f"--device {spec}: emu: takes a simulated device spec (sim, sim:FILE…)")
     model = open_sim_model(rest)
     emulated = publish(model)
-    device = _find_emulated(emulated)
+    device = emulated.usb_device()
     vendor, product = device.idVendor, device.idProduct
     table_quirks, _ = quirks.for_device(vendor, product, parse_device_id(model_device_id(model)).model or "")
     label = f"emulated USB printer {vendor:04x}:{product:04x} on bus 1 address {emulated.address}"
@@ -82,20 +79,6 @@ def _open_emulated(spec: str, rest: str, quirks: QuirkTable) -> OpenedDevice:
         emulated.unplug()
         raise
     return _usb_device(spec, printer, emulated)
-
-
-def _find_emulated(emulated: EmulatedPrinter, wait_s: float = 5.0):
-    """libusb learns of a new device from a (mocked) uevent; wait for it, briefly."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        device = usb.core.find(bus=emulated.bus, address=emulated.address, backend=libusb.backend())
-        if device is not None:
-            return device
-        if time.monotonic() > deadline:
-            raise DeviceUnavailable(
-                f"the emulated printer on bus 1 address {emulated.address} did not appear to libusb"
-            )
-        time.sleep(0.01)
 
 
 def open_sim_model(spec: str, clock: Clock | None = None) -> PrinterModel:

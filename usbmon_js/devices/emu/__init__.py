@@ -6,13 +6,18 @@ requests, kernel-driver handling, timeouts, stalls and unplugs all go through re
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+import usb.core
 
 from usbmon_js.devices.device_id import parse_device_id
 from usbmon_js.devices.emu.descriptors import EmulatedIdentity, EmulatedInterface
 from usbmon_js.devices.emu.device import EmulatedPrinterDevice
 from usbmon_js.devices.emu.options import UsbEmulation
 from usbmon_js.devices.model import PrinterModel, model_device_id
+from usbmon_js.devices.usb import libusb
+from usbmon_js.errors import DeviceUnavailable
 
 _bus = None
 
@@ -64,6 +69,19 @@ class EmulatedPrinter:
 
     def unplug(self) -> None:
         emulated_bus().remove(self.address)
+
+    def usb_device(self, wait_s: float = 5.0) -> usb.core.Device:
+        """The pyusb device for this printer; libusb learns of it from a (mocked) uevent, so wait."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            device = usb.core.find(bus=self.bus, address=self.address, backend=libusb.backend())
+            if device is not None:
+                return device
+            if time.monotonic() > deadline:
+                raise DeviceUnavailable(
+                    f"the emulated printer on bus {self.bus} address {self.address} did not appear to libusb"
+                )
+            time.sleep(0.01)
 
 
 def publish(model: PrinterModel) -> EmulatedPrinter:

@@ -43,6 +43,13 @@ def error_name(code: int) -> str:
 
 
 def backend() -> Any:
+    from usbmon_js.devices.emu.testbed import in_mock_environment
+
+    if in_mock_environment():
+        # Under umockdev, libusb only ever sees the testbed that exists when it starts.
+        from usbmon_js.devices.emu import emulated_bus
+
+        emulated_bus()
     found = libusb1.get_backend()
     if found is None:
         raise BadInput(
