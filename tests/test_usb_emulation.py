@@ -344,3 +344,45 @@ def test_request_status_runs_on_the_emulated_status_interface(capsys) -> None:
     assert code == 0, report["errors"]
     assert report["calls"].get("requestStatus", 0) >= 1
     assert report["bytes_to_device"] >= len(DEFAULT_JOB)
+
+
+def test_a_job_recorded_on_the_emulated_printer_replays_byte_exact_and_a_changed_script_fails(
+    tmp_path, capsys
+) -> None:
+    transcript = tmp_path / "job.json"
+    recorded_out, replayed_out = tmp_path / "recorded.bin", tmp_path / "replayed.bin"
+    script = str(SCRIPTS / "pjl_passthrough.js")
+    code, recorded = run_json(
+        [script, "--device", "emu:sim", "--record", str(transcript), "--device-out", str(recorded_out)],
+        capsys,
+    )
+    assert code == 0, recorded["errors"]
+    code, replayed = run_json(
+        [script, "--device", f"replay:{transcript}", "--device-out", str(replayed_out)], capsys
+    )
+    assert code == 0, replayed["errors"]
+    assert replayed["device"]["transport"] == "replay"
+    assert replayed["device"]["device_id"] == recorded["device"]["device_id"]
+    assert replayed_out.read_bytes() == recorded_out.read_bytes() == PJL_STATUS_QUERY + DEFAULT_JOB
+    assert replayed["responses"][0]["value"] == recorded["responses"][0]["value"] == "Idle"
+
+    changed = script_file(
+        tmp_path, (SCRIPTS / "pjl_passthrough.js").read_text().replace("INFO STATUS", "INFO STATUZ"), "c.js"
+    )
+    code, failed = run_json([str(changed), "--device", f"replay:{transcript}"], capsys)
+    assert code == 3
+    assert failed["bytes_to_device"] == 0  # the first write already differs: nothing was "sent"
+    diff = next(e["message"] for e in failed["errors"] if "replay mismatch" in e["message"])
+    assert "at OUT byte 30: the script sent 0x5a where the recording has 0x53" in diff
+    assert "|FO STATUS" in diff and "|FO STATUZ" in diff
+
+
+def test_a_missing_or_broken_transcript_is_bad_input(tmp_path, capsys) -> None:
+    script = str(script_file(tmp_path, PASSTHROUGH))
+    assert main(["run", script, "--device", f"replay:{tmp_path / 'none.json'}"]) == 2
+    assert "none.json" in capsys.readouterr().err
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert main(["run", script, "--device", f"replay:{broken}"]) == 2
+    assert "broken.json" in capsys.readouterr().err
+    assert main(["run", script, "--record", str(tmp_path / "no" / "dir.json")]) == 2

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from usbmon_js.clock import Clock, RealClock, VirtualClock
 from usbmon_js.com.property_bag import Property, PropertyBag
+from usbmon_js.devices.replay import RecordingPrinter
 from usbmon_js.devices.spec import SPEC_HELP, open_device
 from usbmon_js.devices.usb.quirks import QuirkTable
 from usbmon_js.engine.limits import SandboxLimits
@@ -49,6 +50,12 @@ def add_device_options(p: argparse.ArgumentParser, *, real_time_help: str) -> No
     p.add_argument("--device-out", type=Path, metavar="FILE", help="write every byte the device received")
     p.add_argument("--trace", type=Path, metavar="FILE", help="every call and host call as JSON Lines")
     p.add_argument("--real-time", action="store_true", help=real_time_help)
+    p.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="write a transcript of every device transfer (replay it with --device replay:FILE)",
+    )
     add_quirk_options(p)
 
 
@@ -155,13 +162,21 @@ def open_port(
     if device.simulated and virtual_time:
         clock = VirtualClock()
         device = open_device(args.device, clock)
+    model = device.model
+    recorder = None
+    if getattr(args, "record", None) is not None:
+        recorder = RecordingPrinter(
+            model, clock, args.record, spec=device.info.spec, transport=device.info.transport
+        )
+        model = recorder
     with (
         contextlib.closing(device),
+        contextlib.closing(recorder) if recorder else contextlib.nullcontext(),
         output_file(args.device_out, "wb", "--device-out") as device_out,
         output_file(args.trace, "w", "--trace") as trace_out,
         PortMonitor(
             files.script,
-            device.model,
+            model,
             device.info,
             settings=settings,
             clock=clock,

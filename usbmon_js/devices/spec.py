@@ -9,7 +9,8 @@ from pathlib import Path
 from usbmon_js.clock import Clock, RealClock
 from usbmon_js.devices.device_id import parse_device_id
 from usbmon_js.devices.emu import EmulatedPrinter, publish
-from usbmon_js.devices.model import DeviceInfo, PrinterModel, model_device_id
+from usbmon_js.devices.model import DeviceInfo, PrinterModel, Transport, model_device_id
+from usbmon_js.devices.replay import load_replay
 from usbmon_js.devices.sim import FixturePrinter, default_printer, load_fixture, load_python_model
 from usbmon_js.devices.usb import QuirkTable, UsbPrinter, open_usb_printer
 from usbmon_js.errors import BadInput
@@ -29,23 +30,29 @@ class OpenedDevice:
 
     @property
     def simulated(self) -> bool:
-        return self.info.transport == "sim"
+        """Simulated and replayed devices run in virtual time; USB ones in real time."""
+        return self.info.transport in ("sim", "replay")
 
 
 def open_device(spec: str, clock: Clock, quirks: QuirkTable | None = None) -> OpenedDevice:
     """Open `spec`; usb and emu devices are claimed until `close()` is called."""
     kind, _, rest = spec.partition(":")
     if kind == "sim":
-        model = _open_sim(rest, clock)
-        return OpenedDevice(model, DeviceInfo(spec=spec, transport="sim", device_id=model_device_id(model)))
+        return _plain_device(spec, "sim", _open_sim(rest, clock))
     if kind == "usb":
         printer = open_usb_printer(spec, quirks or QuirkTable.load())
         return _usb_device(spec, printer)
     if kind == "emu":
         return _open_emulated(spec, rest, quirks or QuirkTable.load())
     if kind == "replay":
-        raise BadInput(f"--device {spec}: the replay transport is not available in this version yet")
+        if not rest:
+            raise BadInput(f"--device {spec}: replay: needs a transcript file, e.g. replay:job.json")
+        return _plain_device(spec, "replay", load_replay(rest))
     raise BadInput(f"--device {spec}: unknown device spec; expected one of: {SPEC_HELP}")
+
+
+def _plain_device(spec: str, transport: Transport, model: PrinterModel) -> OpenedDevice:
+    return OpenedDevice(model, DeviceInfo(spec=spec, transport=transport, device_id=model_device_id(model)))
 
 
 def _usb_device(spec: str, printer: UsbPrinter, emulated: EmulatedPrinter | None = None) -> OpenedDevice:
