@@ -774,3 +774,27 @@ def test_bundled_fixtures_are_valid() -> None:
         if path.name.startswith("invalid_"):
             continue
         assert isinstance(load_fixture(path), DeviceFixture)
+
+
+def test_a_cancel_stops_a_write_between_partial_acceptances() -> None:
+    """A slow device taking a large Write piece by piece must not keep receiving after a cancel."""
+
+    class Trickle:
+        def __init__(self, channel_gate: threading.Event) -> None:
+            self.received = 0
+            self.gate = channel_gate
+
+        def write(self, data: bytes) -> int:
+            self.received += min(len(data), 100)
+            if self.received >= 300:
+                self.gate.set()  # the spooler cancels while the third piece is being accepted
+            return min(len(data), 100)
+
+        def read(self, size: int) -> bytes:
+            return b""
+
+    channel = channel_for(None, VirtualClock())  # type: ignore[arg-type]
+    model = Trickle(channel.closed_gate)
+    channel.model = model
+    assert channel.write(bytes(10_000)) == 300
+    assert channel.bytes_to_device == model.received == 300

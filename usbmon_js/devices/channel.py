@@ -51,6 +51,8 @@ class DeviceChannel:
         view = memoryview(data)
         waited = False
         while sent < len(data):
+            if sent and self.closed_gate.is_set():
+                break  # cancelled mid-Write: what got through is counted, nothing more is sent
             accepted = self._model_call("write", bytes(view[sent:]) if sent else data)
             if not isinstance(accepted, int) or isinstance(accepted, bool) or accepted < 0:
                 raise DeviceError(f"device model write() returned {accepted!r}; it must return a count >= 0")
