@@ -8,6 +8,7 @@ place, no wait outlives its timeout, and nothing is sent once a cancel is acknow
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -38,6 +39,7 @@ class DeviceChannel:
     bytes_to_device: int = 0
     bytes_from_device: int = 0
     closed_gate: threading.Event = field(default_factory=threading.Event)
+    on_sent: Callable[[int], None] | None = None  # told the new bytes_to_device after every accepted chunk
     _pushback: bytes = b""
     # The job and the status poller share the device: model calls and the IN pushback are serialized.
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -115,6 +117,8 @@ class DeviceChannel:
         self.bytes_to_device += len(chunk)
         if self.sink is not None:
             self.sink.write(chunk)
+        if self.on_sent is not None:
+            self.on_sent(self.bytes_to_device)
 
     def _model_call(self, what: str, *args):
         with self._lock:

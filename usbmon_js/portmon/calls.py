@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from usbmon_js.clock import Clock
 from usbmon_js.com.bidi import BidiResponse, BidiSchemaResponses
@@ -25,6 +25,23 @@ from usbmon_js.portmon.trace import TraceWriter
 TAKES_RESPONSES = frozenset(
     {"getSchemas", "getStatus", "requestStatus", "startPrintJob", "writePrintData", "endPrintJob"}
 )
+
+
+class CallObserver(Protocol):
+    """Told when entry-point calls start and end (a worker process's watchdog feed)."""
+
+    def started(self, entry: str) -> None: ...
+
+    def ended(self) -> None: ...
+
+
+_observer: CallObserver | None = None
+
+
+def observe_calls(observer: CallObserver | None) -> None:
+    """Install the process's call observer (one port per worker process, so one observer)."""
+    global _observer
+    _observer = observer
 
 
 @dataclass
@@ -86,7 +103,14 @@ class EntryCaller:
             self.trace.call_started(entry, full_args)
         if self.fresh_engine and self.engine.has(entry):
             self.engine.reset()
-        result = self.engine.call(entry, full_args, interrupt=interrupt)
+        observer = _observer
+        if observer is not None:
+            observer.started(entry)
+        try:
+            result = self.engine.call(entry, full_args, interrupt=interrupt)
+        finally:
+            if observer is not None:
+                observer.ended()
         self.engine.release([*([responses] if responses is not None else []), *extra])
         if not result.skipped:
             self.log.tally.record(entry, result.return_code)

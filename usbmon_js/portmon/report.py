@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.portmon.outcome import JobOutcome
 
-ErrorKind = Literal["exception", "timeout", "memory", "invalid_return", "device", "no_progress", "cancelled"]
+ErrorKind = Literal[
+    "exception", "timeout", "memory", "invalid_return", "device", "no_progress", "cancelled", "crash"
+]
 
 
 class ScriptInfo(BaseModel):
