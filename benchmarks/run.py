@@ -8,6 +8,7 @@ measured moments before, and to the USB 2.0 High-Speed bulk line rate) are what 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -17,13 +18,20 @@ from rich.console import Console
 from rich.table import Table
 
 from usbmon_js.clock import VirtualClock
+from usbmon_js.debugging.probe import Probe
+from usbmon_js.debugging.session import DebugSession
 from usbmon_js.devices.model import DeviceInfo
+from usbmon_js.devices.spec import open_device
 from usbmon_js.engine.script import DriverScript
+from usbmon_js.formats.bidi_xml import load_bidi_xml
 from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.port import PortMonitor
 from usbmon_js.portmon.settings import PipelineSettings
 
 USB2_HS_BYTES_PER_S = 13 * 512 * 8000  # 53,248,000 B/s
+ROOT = Path(__file__).resolve().parent.parent
+BIDI_SCRIPT = ROOT / "scripts" / "binary_bidi.js"
+BIDI_PRINTER = f"sim:{ROOT / 'fixtures' / 'devices' / 'binary_bidi_printer.yaml'}"
 WHOLE_BUFFER = """
 function writePrintData(ctx, data, stream, progress) {
   progress.ProcessedByteCount = stream.Write(data);
@@ -85,6 +93,45 @@ def cold_start_ms(script_size: int) -> float:
     return elapsed * 1000
 
 
+def bidi_query_seconds(queries: int, probe: Probe | None) -> float:
+    """Seconds per `\\Printer` Get (every value, one getSchemas round trip each), best of three."""
+    script = DriverScript.from_file(BIDI_SCRIPT)
+    schema = load_bidi_xml(BIDI_SCRIPT.with_suffix(".xml"))
+    clock = VirtualClock()
+    device = open_device(BIDI_PRINTER, clock)
+    watching = probe.watching() if probe is not None else contextlib.nullcontext()
+    best = float("inf")
+    with watching, PortMonitor(script, device.model, device.info, clock=clock, bidi_schema=schema) as port:
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(queries):
+                report = port.bidi_get(["\\Printer"])
+                clock.advance(3600)  # past every refreshInterval: the next Get asks the script again
+            best = min(best, (time.perf_counter() - start) / queries)
+            assert report.ok and report.calls.get("getSchemas"), report.errors
+    return best
+
+
+def instrumented_bidi_rows(queries: int) -> list[dict[str, object]]:
+    """The debugger's and coverage's cost on a Bidi query, as a multiple of the plain run."""
+    plain = bidi_query_seconds(queries, None)
+    script = DriverScript.from_file(BIDI_SCRIPT)
+    debug = Probe(script, "debug")
+    debug.listener = DebugSession(debug.map)  # attached, no breakpoints: what `debug` costs to run
+    rows: list[dict[str, object]] = [
+        {"benchmark": "Bidi getSchemas query, plain", "value": plain * 1000, "unit": "ms"},
+    ]
+    for name, probe in (("under the debugger", debug), ("with coverage", Probe(script, "coverage"))):
+        rows.append(
+            {
+                "benchmark": f"Bidi getSchemas query {name} (× plain; must stay under 5)",
+                "value": bidi_query_seconds(queries, probe) / plain,
+                "unit": "×",
+            }
+        )
+    return [{**row, "vs_baseline": None, "vs_usb2_hs": None} for row in rows]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the harness runs")
@@ -109,6 +156,7 @@ def main() -> None:
                 "vs_usb2_hs": rate / USB2_HS_BYTES_PER_S,
             }
         )
+    rows += instrumented_bidi_rows(5 if args.quick else 200)
     cold = cold_start_ms(35 * 1024)
     rows.append(
         {

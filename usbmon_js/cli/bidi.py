@@ -23,6 +23,12 @@ from usbmon_js.cli.port_setup import (
 )
 from usbmon_js.cli.render import render_calls, render_findings
 from usbmon_js.clock import Clock
+from usbmon_js.debugging.run_options import (
+    add_console_option,
+    add_coverage_option,
+    coverage_run,
+    with_console,
+)
 from usbmon_js.errors import BadInput
 from usbmon_js.portmon.bidi.results import BidiReport, BidiValueResult
 from usbmon_js.portmon.port import PortMonitor
@@ -85,6 +91,8 @@ def add_parser(commands: Any) -> None:
         )
         add_driver_options(p)
         add_sandbox_options(p)
+        add_console_option(p)
+        add_coverage_option(p)
         p.add_argument("--json", action="store_true", help="print JSON (watch: one JSON object per line)")
 
 
@@ -122,16 +130,19 @@ def main(args: argparse.Namespace) -> int:
     if action == "watch" and args.simulated_time and args.duration is None and args.count is None:
         raise BadInput("bidi watch --simulated-time runs as fast as it can: give --duration or --count")
     files = load_driver_files(args, script)
-    settings = port_settings(args)
+    settings = with_console(port_settings(args), args.console)
     virtual = args.simulated_time if action == "watch" else not args.real_time
-    with open_port(args, files, settings, virtual_time=virtual) as (port, clock):
+    with (
+        coverage_run(args.coverage, files.script),
+        open_port(args, files, settings, virtual_time=virtual) as (port, clock),
+    ):
         if action == "get":
             report = port.bidi_get(rest)
         elif action == "set":
             report = port.bidi_set(rest[0], rest[1], args.type)
         else:
             return _watch(port, clock, rest, args)
-    _print(report, args.json)
+    print_report(report, args.json)
     return 0 if report.ok else EXIT_UNANSWERED
 
 
@@ -140,7 +151,7 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
-def _print(report: BidiReport, as_json: bool) -> None:
+def print_report(report: BidiReport, as_json: bool) -> None:
     if as_json:
         print(json.dumps(report.model_dump(mode="json")))
         return

@@ -13,9 +13,7 @@ from usbmon_js.errors import BadInput, UsbmonError
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
-PLANNED = {
-    "debug": "the interactive debugger",
-}
+PLANNED: dict[str, str] = {}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -28,17 +26,19 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     # Imported here, not at the top: an emu: run re-executes itself under umockdev before any of
     # this heavy machinery (engine, lxml, esprima) needs loading.
-    from usbmon_js.cli import bidi, conform, devices, lint, run
+    from usbmon_js.cli import bidi, conform, debug, devices, lint, run, trace_show
 
     parser = _Parser(
         prog="usbmon-js",
         description="Run Windows USBMon JavaScript printer-driver scripts outside Windows, as USBMon would.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-    for module in (run, bidi, conform, lint, devices):
+    for module in (run, bidi, conform, lint, devices, debug):
         module.add_parser(commands)
         name = module.__name__.rsplit(".", 1)[1]
         commands.choices[name].set_defaults(handler=module.main)
+    trace_show.add_parser(commands)
+    commands.choices["trace"].set_defaults(handler=trace_show.main)
     for name, what in PLANNED.items():
         planned = commands.add_parser(name, help=f"{what} (not in this release yet)", add_help=True)
         planned.add_argument("rest", nargs=argparse.REMAINDER)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from usbmon_js.cli.port_setup import (
+    DriverFiles,
     add_device_options,
     add_driver_options,
     add_sandbox_options,
@@ -18,19 +19,32 @@ from usbmon_js.cli.port_setup import (
     schedule,
 )
 from usbmon_js.cli.render import render_report, wait_with_progress
+from usbmon_js.debugging.run_options import (
+    add_console_option,
+    add_coverage_option,
+    coverage_run,
+    with_console,
+)
 from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.outcome import EXIT_STATUS
+from usbmon_js.portmon.settings import PipelineSettings
 
 
 def add_parser(commands: Any) -> None:
     p = commands.add_parser("run", help="print one job through a driver script", description=__doc__)
     p.add_argument("script", nargs="?", type=Path, help="the driver script (.js); optional with --manifest")
+    add_job_options(p)
+    p.add_argument("--json", action="store_true", help="print the job report as one JSON object")
+    add_coverage_option(p)
+
+
+def add_job_options(p: argparse.ArgumentParser) -> None:
+    """Everything about the job, the device, the driver's files and the sandbox (run, debug)."""
     p.add_argument("--job", type=Path, help="print data (default: a bundled 6-page PJL/PCL sample job)")
     add_device_options(
         p, real_time_help="wait in real time with simulated devices too (default: simulated time)"
     )
     add_driver_options(p)
-    p.add_argument("--json", action="store_true", help="print the job report as one JSON object")
     p.add_argument(
         "--write-signature",
         choices=["auto", "sample", "docs"],
@@ -38,6 +52,7 @@ def add_parser(commands: Any) -> None:
         help="writePrintData parameter order (default auto: docs order if parameter 2 is named *progress*)",
     )
     add_sandbox_options(p)
+    add_console_option(p)
     p.add_argument(
         "--buffer-size",
         type=int,
@@ -86,9 +101,7 @@ def add_parser(commands: Any) -> None:
     )
 
 
-def main(args: argparse.Namespace) -> int:
-    files = load_driver_files(args, args.script)
-    job = JobData.from_file(args.job) if args.job else JobData.default()
+def job_settings(args: argparse.Namespace, files: DriverFiles) -> PipelineSettings:
     manifest = files.manifest
     settings = port_settings(
         args,
@@ -100,7 +113,17 @@ def main(args: argparse.Namespace) -> int:
         write_timeout_s=args.write_timeout,
         read_timeout_s=args.read_timeout,
     )
-    with open_port(args, files, settings, virtual_time=not args.real_time) as (port, clock):
+    return with_console(settings, args.console)
+
+
+def main(args: argparse.Namespace) -> int:
+    files = load_driver_files(args, args.script)
+    job = JobData.from_file(args.job) if args.job else JobData.default()
+    settings = job_settings(args, files)
+    with (
+        coverage_run(args.coverage, files.script),
+        open_port(args, files, settings, virtual_time=not args.real_time) as (port, clock),
+    ):
         handle = port.submit_job(job)
         if args.cancel_after is not None:
             schedule(clock, args.cancel_after, handle.cancel)

@@ -36,7 +36,8 @@ class HostBridge:
         self.deadline: float | None = None
         self.call_timeout: float | None = None
         self.interrupt: threading.Event | None = None
-        self.on_host_call: Callable[[str, str, list[Any], Any], None] | None = None
+        self.on_host_call: Callable[[str, str, list[Any], Any], None] | None = None  # the trace
+        self.watch: Callable[[str, str, list[Any], Any], None] | None = None  # a debugger's probe
 
     # -- handles -------------------------------------------------------------------------
     def handle(self, obj: HostObject) -> dict[str, Any]:
@@ -95,11 +96,17 @@ class HostBridge:
             result = action(obj)
         except HostError as exc:
             result = exc
-        if self.on_host_call is not None:
-            self.on_host_call(obj.com_interface, name, args, result)
+        self.notify(obj.com_interface, name, args, result)
         if isinstance(result, HostError):
             return {"!err": [result.js_type, str(result)]}
         return self._to_js(result)
+
+    def notify(self, interface: str, member: str, args: Any, result: Any) -> None:
+        """Tell the trace and a watching debugger about a host call (or a console line)."""
+        if self.on_host_call is not None:
+            self.on_host_call(interface, member, args, result)
+        if self.watch is not None:
+            self.watch(interface, member, args, result)
 
     def _to_js(self, value: Any) -> Any:
         if isinstance(value, HostObject):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,8 +37,24 @@ class CallResult:
     skipped: bool = False  # the entry point is not defined: USBMon skips it
 
 
-def vendor_stack(stack: str, script_name: str, drop_last_eval: bool) -> tuple[str, str | None]:
-    """Rewrite engine frames to `script:line:col`, drop the host's own frames, find the location."""
+_POSITION = re.compile(r"(eval_script|check):(\d+):(\d+)")
+
+
+def vendor_stack(
+    stack: str,
+    script_name: str,
+    drop_last_eval: bool,
+    column_of: Callable[[int, int], int] | None = None,
+) -> tuple[str, str | None]:
+    """Rewrite engine frames to `script:line:col`, drop the host's own frames, find the location.
+
+    `column_of` maps columns of an instrumented script (debugger, coverage) back to the file's.
+    """
+    if column_of is not None:
+        stack = _POSITION.sub(
+            lambda m: f"{m[1]}:{m[2]}:{column_of(int(m[2]), int(m[3]))}",
+            stack,
+        )
     frames = [line.strip() for line in stack.splitlines() if line.strip()]
     frames = [f for f in frames if "usbmon-host" not in f and not f.endswith("(native)")]
     if drop_last_eval and frames and frames[-1].startswith("at <eval>"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from importlib import resources
@@ -21,6 +22,7 @@ from usbmon_js.com.members import HostObject
 from usbmon_js.engine.bridge import CallInterrupted, HostBridge
 from usbmon_js.engine.limits import SandboxLimits
 from usbmon_js.engine.outcome import CallResult, ScriptFailure, vendor_stack
+from usbmon_js.engine.probes import probe_for
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.errors import BadInput
 
@@ -34,12 +36,37 @@ ENTRY_POINTS = (
     "endPrintJob",
 )
 SHIM_MODULE = "usbmon-host"
+CONSOLE_MODULE = "usbmon-host-console"  # module names starting "usbmon-host" stay out of stacks
+PROBE_MODULE = "usbmon-host-probe"
 _SHIM_SOURCE = resources.files("usbmon_js.engine").joinpath("shim.js").read_text(encoding="utf-8")
+_CONSOLE_SOURCE = resources.files("usbmon_js.engine").joinpath("console.js").read_text(encoding="utf-8")
 _SYNTAX_AT = re.compile(r"(?:check|eval_script):(\d+):(\d+)")
 
 
 class ScriptLoadError(BadInput):
     """The script cannot be loaded: a syntax error, or its top level throws or runs away."""
+
+
+def check_syntax(script: DriverScript) -> None:
+    """Raise `ScriptLoadError` with file:line:col when QuickJS cannot parse the script."""
+    problem = syntax_problem(script)
+    if problem is not None:
+        raise ScriptLoadError(problem)
+
+
+def syntax_problem(script: DriverScript, runtime: jsbox.Runtime | None = None) -> str | None:
+    """The syntax error as `file:line:col: SyntaxError: …`, or None.
+
+    Returned, not raised: a raised error's traceback would keep `runtime` alive, and a jsbox
+    runtime must be dropped on the thread that made it.
+    """
+    try:
+        (runtime or jsbox.Runtime()).check_syntax(script.source)
+    except jsbox.JavaScriptError as exc:
+        match = _SYNTAX_AT.search(exc.stack or "")
+        where = f"{script.path}:{match.group(1)}:{match.group(2)}" if match else str(script.path)
+        return f"{where}: SyntaxError: {exc.message}"
+    return None
 
 
 class Bytes(bytes):
@@ -52,6 +79,9 @@ class ScriptEngine:
         self.limits = limits
         self.clock = clock
         self.bridge = HostBridge(clock)
+        self.probe = probe_for(script)  # a debugger or coverage run watching this script
+        if self.probe is not None:
+            self.bridge.watch = self.probe.host_call
         self._token = f"{id(self):x}-{threading.get_ident():x}-{math.floor(clock.now() * 1e6):x}"
         self._runtime = self._new_runtime()
         self.entry_points: dict[str, list[str]] = {}
@@ -77,20 +107,33 @@ class ScriptEngine:
         runtime.bind_object("__usbmon_token", self._token)
         runtime.add_static_module(SHIM_MODULE, _SHIM_SOURCE + "\nexport {};\n")
         runtime.eval_module(SHIM_MODULE)
+        if self.limits.console:
+            runtime.bind_function("__usbmon_console", self._console)
+            runtime.add_static_module(CONSOLE_MODULE, _CONSOLE_SOURCE + "\nexport {};\n")
+            runtime.eval_module(CONSOLE_MODULE)
+        if self.probe is not None:
+            for name, value in self.probe.bindings().items():
+                if callable(value):
+                    runtime.bind_function(name, value)
+                else:
+                    runtime.bind_object(name, value)
+            runtime.add_static_module(PROBE_MODULE, self.probe.module_source + "\nexport {};\n")
+            runtime.eval_module(PROBE_MODULE)
         return runtime
 
+    def _console(self, level: str, text: str) -> None:
+        """A console line: to the trace, and to stderr unless a debugger shows it itself."""
+        self.bridge.notify("console", level, [text], None)
+        if self.bridge.watch is None:
+            print(f"console.{level}: {text}", file=sys.stderr, flush=True)
+
     def _load(self) -> None:
-        source = self.script.source
-        try:
-            self._runtime.check_syntax(source)
-        except jsbox.JavaScriptError as exc:
-            match = _SYNTAX_AT.search(exc.stack or "")
-            where = (
-                f"{self.script.path}:{match.group(1)}:{match.group(2)}" if match else str(self.script.path)
-            )
-            raise ScriptLoadError(f"{where}: SyntaxError: {exc.message}") from None
+        problem = syntax_problem(self.script, self._runtime)
+        if problem is not None:
+            raise ScriptLoadError(problem)
+        running = self.probe.source if self.probe is not None else self.script.source
         failure = self._run(
-            lambda: self._runtime.eval(source + "\n;void 0", timeout=self.limits.call_timeout_s)
+            lambda: self._runtime.eval(running + "\n;void 0", timeout=self.limits.call_timeout_s)
         )
         if isinstance(failure, ScriptFailure):
             where = failure.location or str(self.script.path)
@@ -101,6 +144,7 @@ class ScriptEngine:
         if not isinstance(found, dict):
             raise ScriptLoadError(f"{self.script.path}: could not list the script's entry points ({found})")
         self.entry_points = found
+        self._record_counts()
 
     def reset(self) -> None:
         """A fresh realm running the script again: globals from earlier calls are gone.
@@ -109,6 +153,8 @@ class ScriptEngine:
         scripts that depend on globals persisting between calls (decisions.md).
         """
         self._runtime = None  # type: ignore[assignment]
+        if self.probe is not None:
+            self.probe.realm_closed()
         self.bridge.forget_layouts()
         self._runtime = self._new_runtime()
         self._loading = True
@@ -137,19 +183,35 @@ class ScriptEngine:
         self.bridge.deadline = self.clock.now() + timeout
         self.bridge.call_timeout = timeout
         self.bridge.interrupt = interrupt
+        prologue = self.probe.before_call(entry) if self.probe is not None else ""
+        if prologue:
+            self._runtime.eval(prologue)
         try:
             outcome = self._run(lambda: self._invoke_raw(entry, {"args": encoded}, timeout), timeout)
         finally:
             self.bridge.deadline = self.bridge.call_timeout = None
             self.bridge.interrupt = None
+        self._record_counts()
         if isinstance(outcome, ScriptFailure):
             return CallResult(entry, failure=outcome)
         return self._interpret(entry, outcome)
 
     def close(self) -> None:
         """Free the JS realm now, on this thread (jsbox runtimes must die where they were born)."""
+        if self.probe is not None and self._runtime is not None:
+            self.probe.realm_closed()
         self._runtime = None  # type: ignore[assignment]
         self.entry_points = {}
+
+    def _record_counts(self) -> None:
+        """Hand the probe the realm's coverage counters (after loading and after every call)."""
+        if self.probe is None:
+            return
+        try:
+            counts = self._runtime.eval(self.probe.counts_expression)
+        except (jsbox.JavaScriptError, jsbox.JsTimeoutError):
+            return  # a realm out of memory cannot even report; its last counts stand
+        self.probe.record_counts(counts)
 
     def release(self, objects: Sequence[HostObject]) -> None:
         self.bridge.release(objects)
@@ -188,7 +250,12 @@ class ScriptEngine:
         return ScriptFailure("timeout", f"the call exceeded its {seconds:g} s deadline ({where})")
 
     def _engine_failure(self, name: str | None, message: str, stack: str) -> ScriptFailure:
-        stack_text, location = vendor_stack(stack, self.script.name, drop_last_eval=not self._loading)
+        stack_text, location = vendor_stack(
+            stack,
+            self.script.name,
+            drop_last_eval=not self._loading,
+            column_of=self.probe.original_column if self.probe is not None else None,
+        )
         if "out of memory" in message:
             return ScriptFailure(
                 "memory",

@@ -1,4 +1,8 @@
-"""`--trace`: every entry-point call and host call as JSON Lines, bytes summarised."""
+"""`--trace`: every entry-point call and host call as JSON Lines, bytes summarised.
+
+`event` is `call`, `return`, `host`, `host-action`, or `console` (a line the script logged with
+`--console`; the engine reports those as calls on the pseudo-object "console").
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from usbmon_js.clock import Clock
 from usbmon_js.com.members import HostError
 
 _HEAD = 16
+CONSOLE = "console"
 
 
 def summarise(value: Any) -> Any:
@@ -56,6 +61,9 @@ class TraceWriter:
         self._emit({"event": "return", "result": return_code, "failure": failure})
 
     def host_call(self, interface: str, member: str, args: Any, result: Any) -> None:
+        if interface == CONSOLE:
+            self._emit({"event": "console", "level": member, "text": args[0] if args else ""})
+            return
         self._emit(
             {
                 "event": "host",
