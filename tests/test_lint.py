@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from usbmon_js.cli import lint as cli
+from usbmon_js.cli.main import main
 from usbmon_js.com.bidi import BidiSchemaElement, BidiSchemaResponses
 from usbmon_js.com.streams import SequentialStream
 from usbmon_js.errors import BadInput
@@ -411,6 +412,29 @@ def test_cli_undecodable_file_is_bad_input(
         lint_script(path)
     assert _run(str(path), "--json") == 2
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("absent.js", None, "driver script {path} does not exist"),
+        ("folder", "dir", "driver script {path} is a directory"),
+        ("latin1.js", b"var a = 'caf\xe9';\n", "not valid UTF-8"),
+    ],
+)
+def test_cli_bad_input_is_exit_2_with_one_line_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes | str | None, expected: str
+) -> None:
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    assert main(["lint", str(path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.splitlines()
+    assert line.startswith("usbmon-js: error: ") and expected.format(path=path) in line
 
 
 def test_cli_needs_a_script_unless_listing_rules(capsys: pytest.CaptureFixture[str]) -> None:

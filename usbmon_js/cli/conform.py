@@ -2,13 +2,14 @@
 
 Each check has a stable id (LOAD-001, RC-002, JOB-020, …) and becomes one JUnit testcase.
 Exit status: 0 when no mandatory check fails, 3 when one does, 2 on bad input (a missing file,
-an invalid Bidi XML, manifest, fixture or scenario file).
+an invalid Bidi XML, manifest, fixture or scenario file, two reports on stdout).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from usbmon_js.conformance import ConformanceOptions, ConformanceReport, DriverU
 from usbmon_js.conformance.report import write_text
 from usbmon_js.conformance.scenario_files import load_scenarios
 from usbmon_js.conformance.scenarios import CONFORMANCE_BUFFER_SIZE
+from usbmon_js.conformance.timeline import html_report
+from usbmon_js.debugging.run_options import add_coverage_option, coverage_run, decoded_script
 from usbmon_js.devices.spec import SPEC_HELP, open_device
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.errors import BadInput
@@ -30,6 +33,12 @@ from usbmon_js.formats.manifest import load_manifest
 
 EXIT_OK = 0
 EXIT_NOT_CONFORMANT = 3
+# option → (what it writes, how)
+REPORTS: dict[str, tuple[str, Callable[[ConformanceReport], str]]] = {
+    "--junit": ("a JUnit XML report (one testcase per check)", ConformanceReport.to_junit),
+    "--json": ("the JSON report", ConformanceReport.to_json),
+    "--html": ("a self-contained HTML report with a timeline per scenario", html_report),
+}
 _STATUS = {
     ("passed", "mandatory"): "[green]passed[/]",
     ("passed", "advisory"): "[green]passed[/]",
@@ -56,7 +65,12 @@ def add_parser(commands: Any) -> None:
         help=f"{SPEC_HELP}: the vendor's printer for the baseline job and the Bidi requests; the device "
         "matrix is built from it when it is a fixture (default: sim)",
     )
-    p.add_argument("--job", type=Path, help="print data (default: a built-in 6-page PJL/PCL job, ~12 KiB)")
+    p.add_argument(
+        "--job",
+        type=Path,
+        metavar="FILE",
+        help="print data (default: a built-in 6-page PJL/PCL job, ~12 KiB)",
+    )
     p.add_argument(
         "--scenarios",
         type=Path,
@@ -66,15 +80,10 @@ def add_parser(commands: Any) -> None:
         metavar="FILE",
         help="vendor scenario files (YAML/JSON); each scenario becomes the check SCEN-<name>",
     )
-    p.add_argument(
-        "--junit", type=Path, metavar="FILE", help="write a JUnit XML report (one testcase per check)"
-    )
-    p.add_argument(
-        "--json", type=Path, metavar="FILE", help="write the JSON report ('-': stdout, nothing else)"
-    )
-    p.add_argument(
-        "--html", type=Path, metavar="FILE", help="write a self-contained HTML report with timelines"
-    )
+    for option, (what, _) in REPORTS.items():
+        p.add_argument(
+            option, type=Path, metavar="FILE", help=f"write {what} ('-': stdout, instead of the table)"
+        )
     p.add_argument(
         "--write-signature",
         choices=["auto", "sample", "docs"],
@@ -87,15 +96,22 @@ def add_parser(commands: Any) -> None:
         type=int,
         default=CONFORMANCE_BUFFER_SIZE,
         metavar="BYTES",
-        help=f"WritePort buffer size of the matrix runs (default {CONFORMANCE_BUFFER_SIZE}: "
-        "pages straddle buffers)",
+        help=f"WritePort buffer size (default {CONFORMANCE_BUFFER_SIZE}: pages straddle buffers; "
+        "ROB-005 also tries 65536 and 100)",
     )
+    add_coverage_option(p)
 
 
 def main(args: argparse.Namespace) -> int:
-    target = load_target(args)
-    for path, option in ((args.junit, "--junit"), (args.json, "--json"), (args.html, "--html")):
+    outputs = {option: getattr(args, option.removeprefix("--")) for option in REPORTS}
+    to_stdout = [option for option, path in outputs.items() if path is not None and str(path) == "-"]
+    if len(to_stdout) > 1:
+        raise BadInput(
+            f"{', '.join(to_stdout)} are all '-': only one report can go to stdout; name files for the others"
+        )
+    for option, path in outputs.items():
         _check_writable(path, option)
+    target = load_target(args)
     open_device(args.device, VirtualClock())  # a bad --device is bad input before anything runs
     options = ConformanceOptions(
         device=args.device,
@@ -103,24 +119,21 @@ def main(args: argparse.Namespace) -> int:
         settings=port_settings(args, buffer_size=args.buffer_size, write_signature=args.write_signature),
         scenarios=load_scenarios(args.scenarios),
     )
-    json_to_stdout = args.json is not None and str(args.json) == "-"
-    console = Console(stderr=json_to_stdout, highlight=False)
-    if not console.is_terminal:
-        console.width = max(console.width, 160)  # logs and CI: keep one check per line where possible
     status_console = Console(stderr=True)
-    if status_console.is_terminal:
-        with status_console.status("conformance suite") as status:
-            options.progress = lambda message: status.update(f"conformance suite: {escape(message)}")
+    with coverage_run(args.coverage, decoded_script(target.script_path, target.raw)):
+        if status_console.is_terminal:
+            with status_console.status("conformance suite") as status:
+                options.progress = lambda message: status.update(f"conformance suite: {escape(message)}")
+                report = run_conformance(target, options)
+        else:
             report = run_conformance(target, options)
-    else:
-        report = run_conformance(target, options)
-    _write(args.junit, "--junit", report.to_junit())
-    _write(args.json, "--json", report.to_json())
-    if args.html is not None:
-        from usbmon_js.conformance.timeline import html_report
-
-        _write(args.html, "--html", html_report(report))
-    if not json_to_stdout:
+    for option, path in outputs.items():
+        if path is not None:
+            _write(path, option, REPORTS[option][1](report))
+    if not to_stdout:  # a report on stdout is all there is on stdout
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console.width = max(console.width, 160)  # logs and CI: keep one check per line where possible
         render(report, console)
     return EXIT_OK if report.ok else EXIT_NOT_CONFORMANT
 
@@ -145,7 +158,6 @@ def load_target(args: argparse.Namespace) -> DriverUnderTest:
         events=files.events,
         driver_props=dict(files.driver_bag.properties),
         queue_props=dict(files.queue_bag.properties),
-        warnings=files.warnings,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,7 +68,7 @@ class Evidence(BaseModel):
         for label, value in (
             ("arguments", self.arguments),
             ("bytes", self.bytes),
-            ("t", f"{self.t:.3f} s" if self.t else None),
+            ("t", f"{self.t:.3f} s" if self.t is not None else None),
         ):
             if value:
                 lines.append(f"    {label}: {value}")
@@ -109,7 +109,12 @@ def passed(*evidence: Evidence | str) -> Verdict:
 
 
 def failed(*evidence: Evidence | str) -> Verdict:
-    return Verdict("failed", merge_runs(_evidence(evidence))[:MAX_EVIDENCE])
+    """Failed, with one evidence item per distinct finding (at most MAX_EVIDENCE, then a count)."""
+    merged = merge_runs(_evidence(evidence))
+    if len(merged) > MAX_EVIDENCE:
+        left = len(merged) - (MAX_EVIDENCE - 1)
+        merged = (*merged[: MAX_EVIDENCE - 1], Evidence(message=f"… and {left} more finding(s) like these"))
+    return Verdict("failed", merged)
 
 
 def skipped(reason: str) -> Verdict:
@@ -145,6 +150,7 @@ def _evidence(items: tuple[Evidence | str, ...]) -> tuple[Evidence, ...]:
 
 
 Evaluator = Callable[["Facts"], Verdict]
+Needed = TypeVar("Needed")
 
 
 @dataclass(frozen=True)
@@ -187,6 +193,28 @@ def check(
         if check_id in REGISTRY:
             raise ValueError(f"conformance check {check_id} is registered twice")
         REGISTRY[check_id] = Check(check_id, category, severity, title, " ".join(rationale.split()), evaluate)
+        return evaluate
+
+    return register
+
+
+def check_when(
+    needs: Callable[[Facts], Needed | str],
+    check_id: str,
+    category: Category,
+    severity: Severity,
+    title: str,
+    rationale: str,
+) -> Callable[[Callable[[Facts, Needed], Verdict]], Callable[[Facts, Needed], Verdict]]:
+    """Register a check that needs some facts: `needs` gives them, or a string saying why the check
+    is skipped; the evaluator is called with the facts and what `needs` gave."""
+
+    def register(evaluate: Callable[[Facts, Needed], Verdict]) -> Callable[[Facts, Needed], Verdict]:
+        def guarded(facts: Facts) -> Verdict:
+            found = needs(facts)
+            return skipped(found) if isinstance(found, str) else evaluate(facts, found)
+
+        check(check_id, category, severity, title, rationale)(guarded)
         return evaluate
 
     return register

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from usbmon_js.conformance.checks import Evidence
-from usbmon_js.conformance.facts import JobRun
+from usbmon_js.conformance.facts import BidiFacts, JobRun
 from usbmon_js.portmon.report import JobError
 
 EXCERPT = 16
@@ -25,13 +25,26 @@ def error_evidence(label: str, error: JobError) -> Evidence:
 def run_errors(runs: Iterable[JobRun], *kinds: str, entries: Iterable[str] = ()) -> list[Evidence]:
     """Evidence for every error of these kinds (all kinds when none given) in these runs."""
     wanted = set(entries)
-    found = [
+    return [
         error_evidence(run.label, error)
         for run in runs
         for error in run.errors
         if (not kinds or error.kind in kinds) and (not wanted or error.entry in wanted)
     ]
-    return found
+
+
+def bidi_errors(
+    bidi: BidiFacts | None, *kinds: str, reference_only: bool = False, gets_only: bool = False
+) -> list[Evidence]:
+    """Evidence for every error of these kinds (all kinds when none given) in the Bidi requests."""
+    if bidi is None:
+        return []
+    return [
+        error_evidence(label, error)
+        for label, report in bidi.reports(reference_only=reference_only, gets_only=gets_only)
+        for error in report.errors
+        if not kinds or error.kind in kinds
+    ]
 
 
 def outcome_evidence(run: JobRun) -> list[Evidence]:

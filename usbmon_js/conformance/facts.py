@@ -19,6 +19,7 @@ from usbmon_js.engine.script import DriverScript
 from usbmon_js.formats.bidi_xml import BidiSchema
 from usbmon_js.formats.driver_events import DriverEvents
 from usbmon_js.formats.manifest import DriverManifest
+from usbmon_js.lint.findings import Finding
 from usbmon_js.portmon.bidi.results import BidiReport
 from usbmon_js.portmon.report import JobError, JobReport
 
@@ -100,16 +101,18 @@ class BidiFacts:
     silent: BidiReport | None = None  # Get of everything on a printer that never answers
     fresh_get_all: BidiReport | None = None  # get_all with a fresh engine for every call
 
-    def reports(self, *, reference_only: bool = False) -> Iterator[tuple[str, BidiReport]]:
-        """(label, report) of every request; `reference_only` leaves out the silent printer."""
+    def reports(
+        self, *, reference_only: bool = False, gets_only: bool = False
+    ) -> Iterator[tuple[str, BidiReport]]:
+        """(label, report) of every request; `reference_only` leaves out the silent printer and the
+        fresh-engine Get, `gets_only` the Sets."""
         if self.get_all is not None:
             yield "bidi get \\Printer", self.get_all
         for key, report in self.get_each.items():
             yield f"bidi get key {key}", report
-        for path, report in self.set_read_only.items():
-            yield f"bidi set {path}", report
-        for path, report in self.set_settable.items():
-            yield f"bidi set {path}", report
+        if not gets_only:
+            for path, report in [*self.set_read_only.items(), *self.set_settable.items()]:
+                yield f"bidi set {path}", report
         if not reference_only:
             if self.silent is not None:
                 yield "bidi get on a silent printer", self.silent
@@ -125,7 +128,7 @@ class SourceFacts:
     parse_error: str | None = None
     # global name -> (line, kind) for every top-level function declaration, var and assignment
     globals: dict[str, tuple[int, str]] = field(default_factory=dict)
-    es2015: list[tuple[int, str]] = field(default_factory=list)  # (line, construct) beyond ES5
+    beyond_es5: list[Finding] = field(default_factory=list)  # the linter's ES5 syntax findings
     non_ascii_line: int | None = None  # first line with a character outside ASCII
 
 
@@ -144,7 +147,6 @@ class Facts:
     manifest: DriverManifest | None = None
     bidi_xml: BidiSchema | None = None
     events: DriverEvents | None = None
-    file_warnings: list[str] = field(default_factory=list)
     baseline: JobRun | None = None
     baseline_again: JobRun | None = None
     matrix: dict[str, JobRun] = field(default_factory=dict)
@@ -153,7 +155,7 @@ class Facts:
     buffers: dict[int, JobRun] = field(default_factory=dict)
     fresh_engine: JobRun | None = None
     bidi: BidiFacts | None = None
-    vendor: list[JobRun] = field(default_factory=list)
+    vendor: dict[str, JobRun] = field(default_factory=dict)  # by vendor scenario name
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -186,7 +188,7 @@ class Facts:
         yield from self.matrix.values()
         yield from self.consecutive
         yield from self.buffers.values()
-        yield from self.vendor
+        yield from self.vendor.values()
 
     def reference_runs(self) -> Iterator[JobRun]:
         """The runs on the vendor's own printer, as it behaves normally."""

@@ -64,6 +64,25 @@ class DriverSetup:
             self.queue_props,
         )
 
+    def open_port(
+        self, model: PrinterModel, spec: str, clock: Clock, trace_out: io.StringIO | None = None
+    ) -> PortMonitor:
+        """A port on `model` with fresh property bags."""
+        driver_bag, queue_bag = self.bags()
+        return PortMonitor(
+            self.script,
+            model,
+            DeviceInfo(spec=spec, transport="sim", device_id=model_device_id(model)),
+            settings=self.settings,
+            clock=clock,
+            driver_properties=driver_bag,
+            queue_properties=queue_bag,
+            trace_out=trace_out,
+            bidi_schema=self.bidi,
+            driver_events=self.events,
+            status_interface=self.status_interface,
+        )
+
     @property
     def watchdog_s(self) -> float:
         """Real time a job may take before it counts as hung: generous, jobs end in ms in virtual time.
@@ -129,24 +148,10 @@ def run_jobs(driver: DriverSetup, device: DeviceSource, jobs: Sequence[JobSpec])
     """Print `jobs` one after the other on one port (one engine, one printer), in virtual time."""
     clock = VirtualClock()
     printer = RecordingModel(device.make(clock), clock)
-    info = DeviceInfo(spec=device.spec, transport="sim", device_id=model_device_id(printer))
     trace_out = io.StringIO()
-    driver_bag, queue_bag = driver.bags()
     runs: list[JobRun] = []
     try:
-        port = PortMonitor(
-            driver.script,
-            printer,
-            info,
-            settings=driver.settings,
-            clock=clock,
-            driver_properties=driver_bag,
-            queue_properties=queue_bag,
-            trace_out=trace_out,
-            bidi_schema=driver.bidi,
-            driver_events=driver.events,
-            status_interface=driver.status_interface,
-        )
+        port = driver.open_port(printer, device.spec, clock, trace_out)
     except BadInput as exc:  # it loaded before: a top level that fails only sometimes
         return [
             JobRun(spec.label, spec.title, spec.expect, len(spec.data), crash=f"the port did not open: {exc}")
@@ -230,20 +235,7 @@ class BidiPort:
 
     def __init__(self, driver: DriverSetup, device: DeviceSource) -> None:
         self.clock = VirtualClock()
-        model = device.make(self.clock)
-        driver_bag, queue_bag = driver.bags()
-        self.port = PortMonitor(
-            driver.script,
-            model,
-            DeviceInfo(spec=device.spec, transport="sim", device_id=model_device_id(model)),
-            settings=driver.settings,
-            clock=self.clock,
-            driver_properties=driver_bag,
-            queue_properties=queue_bag,
-            bidi_schema=driver.bidi,
-            driver_events=driver.events,
-            status_interface=driver.status_interface,
-        )
+        self.port = driver.open_port(device.make(self.clock), device.spec, self.clock)
 
     def __enter__(self) -> PortMonitor:
         return self.port

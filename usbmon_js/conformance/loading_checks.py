@@ -7,24 +7,16 @@ import re
 from usbmon_js.conformance.checks import Evidence, Verdict, check, failed, judge, passed, skipped
 from usbmon_js.conformance.facts import JOB_ENTRIES, Facts
 from usbmon_js.engine.quickjs import ENTRY_POINTS
+from usbmon_js.lint.entry_points import SIGNATURES, is_docs_order
 
-# Parameters USBMon passes to each entry point (usbmon-js-api.md §1).
-DOCUMENTED_PARAMETERS = {
-    "getSchemas": ("scriptContext", "printerStream", "schemaRequests", "printerBidiSchemaResponses"),
-    "setSchema": ("scriptContext", "printerStream", "printerBidiSchemaElement"),
-    "getStatus": ("scriptContext", "printerStream", "printerBidiSchemaResponses"),
-    "requestStatus": ("scriptContext", "printerStream", "printerBidiSchemaResponses"),
-    "startPrintJob": ("jobScriptContext", "printerStream", "printerBidiSchemaResponses"),
-    "writePrintData": (
-        "jobScriptContext",
-        "printData",
-        "printerStream",
-        "writePrintDataProgress",
-        "printerBidiSchemaResponses",
-    ),
-    "endPrintJob": ("jobScriptContext", "printerStream", "printerBidiSchemaResponses"),
-}
 _LOCATION = re.compile(r"^(?P<where>\S+:\d+:\d+):")
+
+
+def _load_evidence(facts: Facts) -> Evidence:
+    """The engine's load error, located where it says (`script.js:line:col: …`)."""
+    message = facts.load_error or "the script did not load"
+    match = _LOCATION.match(message)
+    return Evidence(message=message, location=match["where"] if match else None)
 
 
 def _source_skip(facts: Facts) -> str | None:
@@ -46,11 +38,10 @@ def _source_skip(facts: Facts) -> str | None:
     "Script loading"); a syntax error means the port has no extender at all.""",
 )
 def parses(facts: Facts) -> Verdict:
-    if facts.decode_error is not None:
-        return skipped("the script file cannot be decoded (LOAD-002)")
     if facts.load_failure == "syntax":
-        match = _LOCATION.match(facts.load_error or "")
-        return failed(Evidence(message=facts.load_error or "syntax error", location=match and match["where"]))
+        return failed(_load_evidence(facts))
+    if why := facts.unavailable():
+        return skipped(why)
     return passed(f"{facts.script_path.name} parses ({len(facts.raw)} bytes)")
 
 
@@ -78,13 +69,10 @@ def encoding(facts: Facts) -> Verdict:
     are not there) or runs away, no entry point is ever defined (decisions.md, "Globals and sandbox").""",
 )
 def top_level(facts: Facts) -> Verdict:
-    if facts.decode_error is not None or facts.load_failure == "syntax":
-        return skipped(
-            "the script does not parse (LOAD-001)" if facts.decode_error is None else "not decoded"
-        )
-    if facts.load_failure is not None:
-        match = _LOCATION.match(facts.load_error or "")
-        return failed(Evidence(message=facts.load_error or "", location=match and match["where"]))
+    if facts.load_failure == "toplevel":
+        return failed(_load_evidence(facts))
+    if why := facts.unavailable():
+        return skipped(why)
     return passed("the top level ran within the sandbox limits")
 
 
@@ -172,7 +160,7 @@ def arity(facts: Facts) -> Verdict:
         return skipped("no entry points")
     problems = []
     for entry, params in facts.entry_points.items():
-        expected = DOCUMENTED_PARAMETERS[entry]
+        expected = SIGNATURES[entry].param_names
         if len(params) != len(expected):
             problems.append(
                 Evidence(
@@ -199,7 +187,7 @@ def write_signature(facts: Facts) -> Verdict:
     params = facts.entry_points.get("writePrintData")
     if params is None:
         return skipped("the script has no writePrintData")
-    if len(params) > 1 and "progress" in params[1].lower():
+    if is_docs_order(params):
         return failed(
             Evidence(
                 message=f"parameter 2 is {params[1]!r}: the documented order (context, progress, data, "
@@ -219,19 +207,21 @@ def write_signature(facts: Facts) -> Verdict:
     "Uses ES5 syntax only",
     """Windows runs extenders in its own script engine (JScript/Chakra, ES5 at best;
     usbmon-js-api.md §6); let/const, arrow functions, classes, template literals and the like
-    load here but may not load on Windows.""",
+    load here but may not load on Windows. The evidence is the findings of lint's ES5-* rules.""",
 )
 def es5_only(facts: Facts) -> Verdict:
     if why := facts.unavailable():
         return skipped(why)
     if facts.source is None:
         return skipped("the source was not analysed")
-    if not facts.source.parsed:
-        return failed(f"uses syntax newer than ES2017 (or the parser failed): {facts.source.parse_error}")
     problems = [
-        Evidence(message=f"{construct} (not ES5)", location=f"{facts.script_path.name}:{line}")
-        for line, construct in facts.source.es2015[:12]
+        Evidence(
+            message=f"{finding.message} ({finding.rule})", location=finding.location(facts.script_path.name)
+        )
+        for finding in facts.source.beyond_es5
     ]
+    if not facts.source.parsed and not problems:
+        problems.append(Evidence(message=f"the source could not be analysed: {facts.source.parse_error}"))
     return judge(problems, "no syntax beyond ES5")
 
 

@@ -23,6 +23,7 @@ from xml.etree import ElementTree as ET
 from pydantic import BaseModel, Field
 
 from usbmon_js.conformance.checks import CheckResult
+from usbmon_js.conformance.facts import JobRun
 
 SUITE_NAME = "usbmon-js conform"
 
@@ -46,6 +47,44 @@ class ScenarioSummary(BaseModel):
     device_curve: list[tuple[float, int]] = Field(default_factory=list, exclude=True)
     error_marks: list[tuple[float, str]] = Field(default_factory=list, exclude=True)
     cancel_t: float | None = Field(None, exclude=True)
+
+    @classmethod
+    def of(cls, run: JobRun) -> ScenarioSummary:
+        report = run.report
+        received, curve = 0, [(0.0, 0)]
+        for t, count in run.device_writes:
+            received += count
+            curve.append((t, received))
+        step = max(len(curve) // 400, 1)  # a few hundred points draw the same line
+        return cls(
+            name=run.label,
+            title=run.title,
+            expect=run.expect,
+            outcome=run.outcome,
+            bytes_submitted=run.job_size,
+            bytes_to_device=len(run.device_bytes),
+            duration_s=report.duration_s if report else 0.0,
+            calls=report.calls if report else {},
+            return_codes=report.return_codes if report else {},
+            errors=len(report.errors) if report else 0,
+            call_spans=_call_spans(run),
+            device_curve=[*curve[:-1:step], curve[-1]],
+            error_marks=[(e.t, f"{e.entry} {e.kind}: {e.message}") for e in run.errors],
+            cancel_t=run.cancel.t if run.cancel is not None and run.cancel.fired else None,
+        )
+
+
+def _call_spans(run: JobRun) -> list[tuple[str, float, float, int | None]]:
+    """Entry-point calls from the trace; status polls may run inside a job call's waits."""
+    started: dict[str, float] = {}
+    spans = []
+    for record in run.trace:
+        entry, event = record.get("entry", ""), record.get("event")
+        if event == "call":
+            started[entry] = record.get("t", 0.0)
+        elif event == "return" and entry in started:
+            spans.append((entry, started.pop(entry), record.get("t", 0.0), record.get("result")))
+    return spans
 
 
 class Summary(BaseModel):

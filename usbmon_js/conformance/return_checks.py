@@ -6,24 +6,42 @@ documented set is a bug wherever it shows up, and USBMon treats it as a failure.
 
 from __future__ import annotations
 
-from usbmon_js.conformance.checks import Evidence, Verdict, check, failed, judge, passed, skipped
-from usbmon_js.conformance.evidence import error_evidence, first_call_evidence, run_errors
-from usbmon_js.conformance.facts import Facts
+from collections.abc import Iterator
 
-ALLOWED: dict[str, tuple[frozenset[int], str]] = {
-    "startPrintJob": (frozenset({0, 1}), "§1.5: 0 Success, 1 Failure"),
-    "writePrintData": (frozenset({0, 1, 2, 3, 4}), "§1.6: 0 Success … 4 AbortTheJob"),
-    "endPrintJob": (frozenset({0, 1, 2}), "§1.7: 0 Success, 1 Failure, 2 Retry"),
-    "getSchemas": (frozenset({0, 1}), "§1.1: 0 done, 1 requery"),
-    "setSchema": (frozenset({0, 1}), "§1.2: 0 done, 1 not ready"),
-    "getStatus": (frozenset({0, 2}), "§1.3: 0 call again, 2 stop"),
-    "requestStatus": (frozenset({0, 2}), "§1.4: 0 call again, 2 stop"),
+from usbmon_js.conformance.checks import Evidence, Verdict, check, judge, skipped
+from usbmon_js.conformance.evidence import bidi_errors, first_call_evidence, run_errors
+from usbmon_js.conformance.facts import Facts, JobRun
+from usbmon_js.lint.entry_points import SIGNATURES
+from usbmon_js.portmon.bidi.results import BidiReport
+from usbmon_js.portmon.report import JobReport
+
+# Stable ids (in the order the checks were first numbered, not the spec's), and what USBMon does
+# when the entry point returns another value.
+RC_CHECKS = {
+    "startPrintJob": ("RC-001", "the job fails"),
+    "writePrintData": ("RC-002", "the job fails"),
+    "endPrintJob": ("RC-003", "the job fails"),
+    "getSchemas": ("RC-004", "the Bidi request fails"),
+    "setSchema": ("RC-005", "the Bidi request fails"),
+    "getStatus": ("RC-006", "status polling stops for the job"),
+    "requestStatus": ("RC-007", "status polling stops for the job"),
 }
 _NOT_A_NUMBER = "expects an integer return code"
 
 
-def _allowed_codes(entry: str, check_id: str) -> None:
-    codes, where = ALLOWED[entry]
+def _tallies(facts: Facts) -> Iterator[tuple[str, JobReport | BidiReport, JobRun | None]]:
+    """(label, report, job run or None) of every run that called the script: jobs, then Bidi requests."""
+    for run in facts.job_runs():
+        if run.report is not None:
+            yield run.label, run.report, run
+    if facts.bidi is not None:
+        for label, report in facts.bidi.reports():
+            yield label, report, None
+
+
+def _allowed_codes(entry: str, check_id: str, consequence: str) -> None:
+    signature = SIGNATURES[entry]
+    codes = set(signature.codes)
     shown = ", ".join(str(c) for c in sorted(codes))
 
     @check(
@@ -31,8 +49,8 @@ def _allowed_codes(entry: str, check_id: str) -> None:
         "return_codes",
         "mandatory",
         f"{entry} returns only {shown}",
-        f"""usbmon-js-api.md {where}. USBMon treats any other value as a failure
-        (decisions.md), so the job or the Bidi request fails.""",
+        f"""usbmon-js-api.md {signature.section}: {signature.describe_codes()}. USBMon treats any
+        other value as a failure (decisions.md): {consequence}.""",
     )
     def evaluate(facts: Facts) -> Verdict:
         if why := facts.unavailable():
@@ -41,34 +59,24 @@ def _allowed_codes(entry: str, check_id: str) -> None:
             return skipped(f"the script has no {entry}")
         calls = 0
         problems: list[Evidence] = []
-        for run in facts.job_runs():
-            if run.report is None:
-                continue
-            calls += run.report.calls.get(entry, 0)
-            for code, count in run.report.return_codes.get(entry, {}).items():
-                if int(code) not in codes:
-                    message = f"{entry} returned {code} ({count}×); allowed: {shown}"
-                    problems.append(first_call_evidence(run, entry, int(code), message))
-        if facts.bidi is not None:
-            for label, report in facts.bidi.reports():
-                calls += report.calls.get(entry, 0)
-                for code, count in report.return_codes.get(entry, {}).items():
-                    if int(code) not in codes:
-                        problems.append(
-                            Evidence(
-                                message=f"{entry} returned {code} ({count}×); allowed: {shown}",
-                                scenario=label,
-                                call=entry,
-                                return_code=int(code),
-                            )
-                        )
+        for label, report, run in _tallies(facts):
+            calls += report.calls.get(entry, 0)
+            for code, count in report.return_codes.get(entry, {}).items():
+                if int(code) in codes:
+                    continue
+                message = f"{entry} returned {code} ({count}×); allowed: {shown}"
+                problems.append(
+                    first_call_evidence(run, entry, int(code), message)
+                    if run is not None
+                    else Evidence(message=message, scenario=label, call=entry, return_code=int(code))
+                )
         if not calls:
             return skipped(f"{entry} was never called")
         return judge(problems, f"{calls} call(s), every return code in {{{shown}}}")
 
 
-for _number, _entry in enumerate(ALLOWED, start=1):
-    _allowed_codes(_entry, f"RC-{_number:03d}")
+for _entry, (_check_id, _consequence) in RC_CHECKS.items():
+    _allowed_codes(_entry, _check_id, _consequence)
 
 
 @check(
@@ -82,14 +90,8 @@ for _number, _entry in enumerate(ALLOWED, start=1):
 def returns_numbers(facts: Facts) -> Verdict:
     if why := facts.unavailable():
         return skipped(why)
-    problems = [e for e in run_errors(facts.job_runs(), "invalid_return") if _NOT_A_NUMBER in e.message]
-    if facts.bidi is not None:
-        problems += [
-            error_evidence(label, error)
-            for label, report in facts.bidi.reports()
-            for error in report.errors
-            if error.kind == "invalid_return" and _NOT_A_NUMBER in error.message
-        ]
+    found = run_errors(facts.job_runs(), "invalid_return") + bidi_errors(facts.bidi, "invalid_return")
+    problems = [e for e in found if _NOT_A_NUMBER in e.message]
     return judge(problems, "every call returned a number")
 
 
@@ -106,23 +108,12 @@ def no_exceptions(facts: Facts) -> Verdict:
     if why := facts.unavailable():
         return skipped(why)
     runs = list(facts.reference_runs())
-    problems = run_errors(runs, "exception")
-    looked = [f"{len(runs)} job run(s)"]
-    if facts.bidi is not None:
-        reports = [
-            (label, report)
-            for label, report in facts.bidi.reports(reference_only=True)
-            if label.startswith("bidi get")
-        ]
-        looked.append(f"{len(reports)} Bidi Get(s)")
-        problems += [
-            error_evidence(label, error)
-            for label, report in reports
-            for error in report.errors
-            if error.kind == "exception"
-        ]
     if not runs and facts.bidi is None:
         return skipped("nothing ran on the vendor's printer")
-    if problems:
-        return failed(*problems)
-    return passed(f"no exception in {' and '.join(looked)} on {facts.device_spec}")
+    problems = run_errors(runs, "exception")
+    problems += bidi_errors(facts.bidi, "exception", reference_only=True, gets_only=True)
+    looked = [f"{len(runs)} job run(s)"]
+    if facts.bidi is not None:
+        gets = sum(1 for _ in facts.bidi.reports(reference_only=True, gets_only=True))
+        looked.append(f"{gets} Bidi Get(s)")
+    return judge(problems, f"no exception in {' and '.join(looked)} on {facts.device_spec}")

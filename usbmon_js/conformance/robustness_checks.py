@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from usbmon_js.conformance.checks import Evidence, Verdict, check, failed, judge, passed, skipped
-from usbmon_js.conformance.evidence import byte_difference, error_evidence, run_errors
+from usbmon_js.conformance.bidi_checks import BidiUnderTest, bidi_under_test
+from usbmon_js.conformance.checks import Evidence, Verdict, check, check_when, failed, judge, passed, skipped
+from usbmon_js.conformance.evidence import bidi_errors, byte_difference, error_evidence, run_errors
 from usbmon_js.conformance.facts import Facts, JobRun
-from usbmon_js.conformance.job_checks import job_skip, matrix_skip
+from usbmon_js.conformance.job_checks import fast_run, job_skip
 from usbmon_js.portmon.bidi.results import BidiReport
 
 
@@ -49,8 +50,8 @@ def deterministic(facts: Facts) -> Verdict:
     if first is None or second is None:
         return skipped("the baseline job was not run twice")
     problems = _same_job(first, second, "second run")
-    if _response_key(first) != _response_key(second):
-        one, two = _response_key(first), _response_key(second)
+    one, two = _response_key(first), _response_key(second)
+    if one != two:
         index = next(
             (i for i, (a, b) in enumerate(zip(one, two, strict=False)) if a != b), min(len(one), len(two))
         )
@@ -63,7 +64,8 @@ def deterministic(facts: Facts) -> Verdict:
     return judge(problems, f"identical outcome, {len(first.device_bytes)} printer bytes and responses")
 
 
-@check(
+@check_when(
+    fast_run,
     "ROB-002",
     "robustness",
     "mandatory",
@@ -72,17 +74,16 @@ def deterministic(facts: Facts) -> Verdict:
     state belongs in JobPropertyBag, as in Microsoft's sample. The job is run again with the script
     reloaded before every call.""",
 )
-def job_without_globals(facts: Facts) -> Verdict:
-    if why := matrix_skip(facts):
-        return skipped(why)
-    fresh, fast = facts.fresh_engine, facts.fast
-    if fresh is None or fast is None:
+def job_without_globals(facts: Facts, fast: JobRun) -> Verdict:
+    fresh = facts.fresh_engine
+    if fresh is None:
         return skipped("the fresh-engine run was not made")
     problems = _same_job(fast, fresh, "script reloaded before every call")
     return judge(problems, "prints the same with the script reloaded before every call")
 
 
-@check(
+@check_when(
+    bidi_under_test,
     "ROB-003",
     "robustness",
     "mandatory",
@@ -90,12 +91,8 @@ def job_without_globals(facts: Facts) -> Verdict:
     """As for jobs: getSchemas must answer the same when the script is reloaded before every call
     (including between requery rounds).""",
 )
-def bidi_without_globals(facts: Facts) -> Verdict:
-    if why := facts.unavailable():
-        return skipped(why)
-    if facts.bidi_xml is None or facts.bidi is None:
-        return skipped("no Bidi XML given (--bidi-xml, or BidiUSBFile in the manifest)")
-    normal, fresh = facts.bidi.get_all, facts.bidi.fresh_get_all
+def bidi_without_globals(facts: Facts, bidi: BidiUnderTest) -> Verdict:
+    normal, fresh = bidi.requests.get_all, bidi.requests.fresh_get_all
     if normal is None or fresh is None or "getSchemas" not in facts.entry_points:
         return skipped("the script has no getSchemas")
     problems = _compare_bidi(normal, fresh)
@@ -122,7 +119,8 @@ def _shown(error: int | None, value: Any) -> str:
     return f"error {error}" if error is not None else repr(value)
 
 
-@check(
+@check_when(
+    fast_run,
     "ROB-004",
     "robustness",
     "mandatory",
@@ -130,16 +128,15 @@ def _shown(error: int | None, value: Any) -> str:
     """The engine lives as long as the port, so one job's leftovers (globals, counters, unread
     printer replies) must not change the next job.""",
 )
-def consecutive_jobs(facts: Facts) -> Verdict:
-    if why := matrix_skip(facts):
-        return skipped(why)
+def consecutive_jobs(facts: Facts, _fast: JobRun) -> Verdict:
     if len(facts.consecutive) < 2:
         return skipped("two consecutive jobs were not run")
     first, second = facts.consecutive[0], facts.consecutive[1]
     return judge(_same_job(first, second, "second job on the same port"), "both jobs printed the same")
 
 
-@check(
+@check_when(
+    fast_run,
     "ROB-005",
     "robustness",
     "mandatory",
@@ -147,11 +144,7 @@ def consecutive_jobs(facts: Facts) -> Verdict:
     """The spooler's WritePort buffer size is not fixed (decisions.md): a page or a command can
     straddle buffers, and the printer must receive the same bytes whatever the size.""",
 )
-def buffer_sizes(facts: Facts) -> Verdict:
-    if why := matrix_skip(facts):
-        return skipped(why)
-    fast = facts.fast
-    assert fast is not None
+def buffer_sizes(facts: Facts, fast: JobRun) -> Verdict:
     if not facts.buffers:
         return skipped("the buffer-size runs were not made")
     problems = [
@@ -182,8 +175,8 @@ def within_time(facts: Facts) -> Verdict:
     "robustness",
     "mandatory",
     "Calls stay within the memory limit",
-    """Each engine has a heap and a stack limit (64 MiB, decisions.md); a script that exceeds it fails
-    the call, and in the spooler it would take memory from every other printer.""",
+    """Each engine has a heap and a stack limit (64 MiB by default, decisions.md); a script that
+    exceeds it fails the call, and in the spooler it would take memory from every other printer.""",
 )
 def within_memory(facts: Facts) -> Verdict:
     return _limit(facts, "memory")
@@ -192,19 +185,26 @@ def within_memory(facts: Facts) -> Verdict:
 def _limit(facts: Facts, kind: str) -> Verdict:
     if why := facts.unavailable():
         return skipped(why)
-    problems = run_errors(facts.job_runs(), kind)
-    if facts.bidi is not None:
-        problems += [
-            error_evidence(label, error)
-            for label, report in facts.bidi.reports()
-            for error in report.errors
-            if error.kind == kind
-        ]
+    problems = run_errors(facts.job_runs(), kind) + bidi_errors(facts.bidi, kind)
     runs = sum(1 for _ in facts.job_runs()) + (sum(1 for _ in facts.bidi.reports()) if facts.bidi else 0)
     return judge(problems, f"no {kind} error in {runs} run(s)")
 
 
-@check(
+def cancelled_mid_job(facts: Facts) -> JobRun | str:
+    """The cancel scenario's run when the cancel came while the job was printing, or why not."""
+    found = fast_run(facts)
+    if isinstance(found, str):
+        return found
+    run = facts.matrix.get("cancel")
+    if run is None or run.cancel is None:
+        return "the cancel scenario was not run"
+    if not run.cancel.fired:
+        return f"the job ended ({run.outcome}) before the cancel at {run.cancel.after_s:g} s"
+    return run
+
+
+@check_when(
+    cancelled_mid_job,
     "ROB-008",
     "robustness",
     "mandatory",
@@ -213,15 +213,9 @@ def _limit(facts: Facts, kind: str) -> Verdict:
     cancelled, endPrintJob runs exactly once for clean-up, and no byte reaches the printer after
     the cancel.""",
 )
-def cancel_handled(facts: Facts) -> Verdict:
-    if why := matrix_skip(facts):
-        return skipped(why)
-    run = facts.matrix.get("cancel")
-    if run is None or run.cancel is None:
-        return skipped("the cancel scenario was not run")
+def cancel_handled(facts: Facts, run: JobRun) -> Verdict:
     cancel = run.cancel
-    if not cancel.fired:
-        return skipped(f"the job ended ({run.outcome}) before the cancel at {cancel.after_s:g} s")
+    assert cancel is not None
     problems: list[Evidence] = []
     if run.outcome != "cancelled":
         problems.append(Evidence(message=f"outcome {run.outcome}, expected cancelled", scenario=run.label))
@@ -246,16 +240,18 @@ def cancel_handled(facts: Facts) -> Verdict:
         )
     if problems:
         return failed(*problems, *run_errors([run])[:4])
+    cleanup = "endPrintJob ran once" if expected_calls else "no endPrintJob to run"
     return passed(
         Evidence(
-            message=f"cancelled at t={cancel.t:g} s; endPrintJob ran once; nothing sent afterwards",
+            message=f"cancelled at t={cancel.t:g} s; {cleanup}; nothing sent afterwards",
             scenario=run.label,
             bytes=f"{cancel.device_bytes} bytes before the cancel",
         )
     )
 
 
-@check(
+@check_when(
+    cancelled_mid_job,
     "ROB-009",
     "robustness",
     "advisory",
@@ -263,13 +259,8 @@ def cancel_handled(facts: Facts) -> Verdict:
     """After a cancel endPrintJob runs once so the script can clean up; the printer stream refuses
     writes by then, so clean-up code should not need the printer.""",
 )
-def cancel_cleanup(facts: Facts) -> Verdict:
-    if why := matrix_skip(facts):
-        return skipped(why)
-    run = facts.matrix.get("cancel")
-    if run is None or run.cancel is None or not run.cancel.fired:
-        return skipped("no cancel happened mid-job (ROB-008)")
-    cancelled_at = run.cancel.t or 0.0
+def cancel_cleanup(facts: Facts, run: JobRun) -> Verdict:
+    cancelled_at = run.cancel.t if run.cancel is not None and run.cancel.t is not None else 0.0
     problems = [
         error_evidence(run.label, error)
         for error in run.errors

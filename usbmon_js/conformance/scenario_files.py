@@ -184,13 +184,15 @@ def _resolve(entry: ScenarioEntry, path: Path) -> VendorScenario:
 
 
 def _fixture(device: str | dict[str, Any], base: Path, where: str) -> DeviceFixture:
-    if isinstance(device, dict):
-        return validate(DeviceFixture, device, f"{where}, field device (inline)", "device fixture")
-    spec = device.removeprefix("sim:") if device != "sim" else ""
-    if not spec:
+    """An inline fixture, "sim" (the built-in printer), or a fixture file (with or without "sim:")."""
+    if device == "sim":
         return default_fixture()
     try:
-        return load_fixture(base / spec)
+        if isinstance(device, dict):
+            return validate(DeviceFixture, device, "(inline)", "device fixture")
+        if not device.removeprefix("sim:").strip():
+            raise BadInput("give 'sim', a fixture file (.yaml, .yml, .json) or an inline fixture mapping")
+        return load_fixture(base / device.removeprefix("sim:"))
     except BadInput as exc:
         raise BadInput(f"{where}, field device: {exc}") from None
 

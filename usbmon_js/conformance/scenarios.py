@@ -25,7 +25,11 @@ PARTIAL_MAX_WRITE = 61  # odd and small: transfers end mid-page, mid-command
 STALL_SECONDS = 30.0  # longer than the 10 s write timeout: Write comes back short
 # The scenarios in which the printer only changes how it takes data: the job must print exactly
 # as on the fast printer there.
-FLOW_CONTROL = ("fast", "partial", "busy", "slow", "stall", "chatter")
+FLOW_CONTROL = ("fast", "partial", "busy", "slow", "stall")
+# ... and those in which the job must still complete: with unsolicited status as well, the job's
+# data must arrive whole and its pages be counted the same, but a driver that reads the printer's
+# replies may rightly send other queries.
+MUST_COMPLETE = (*FLOW_CONTROL, "chatter")
 CHATTER = (
     b'@PJL USTATUS DEVICE\r\nCODE=10023\r\nDISPLAY="Printing"\r\nONLINE=TRUE\r\n\x0c',
     b"\x1b\x52\x40\x00\x00\x03\x01\x00\x00\xb1",  # a binary status frame, as other protocols send

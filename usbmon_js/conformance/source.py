@@ -2,7 +2,8 @@
 
 Running the script tells which entry points are functions; only the text tells why one is
 missing (`WritePrintData` in the wrong case, `writePrintData = "todo"`), and which constructs
-Windows' script engines (JScript/Chakra, ES5) would reject even though QuickJS accepts them.
+Windows' script engines (JScript/Chakra, ES5) would reject even though QuickJS accepts them: those
+are the linter's ES5 findings (`usbmon_js.lint.rules.es5`), so both commands report the same.
 """
 
 from __future__ import annotations
@@ -12,66 +13,40 @@ from typing import Any
 import esprima
 
 from usbmon_js.conformance.facts import SourceFacts
+from usbmon_js.errors import BadInput
+from usbmon_js.lint import Finding, lint_source
+from usbmon_js.lint.rules import es5, syntax
 
-# Node types (and flags) that ES5 does not have: what a Windows JScript/Chakra engine rejects.
-_ES2015_NODES = {
-    "ArrowFunctionExpression": "arrow function",
-    "ClassDeclaration": "class",
-    "ClassExpression": "class",
-    "TemplateLiteral": "template literal",
-    "TaggedTemplateExpression": "tagged template",
-    "ForOfStatement": "for...of",
-    "SpreadElement": "spread (...)",
-    "RestElement": "rest parameter (...)",
-    "AssignmentPattern": "default parameter value",
-    "ObjectPattern": "destructuring",
-    "ArrayPattern": "destructuring",
-    "YieldExpression": "generator (yield)",
-    "AwaitExpression": "await",
-    "MetaProperty": "new.target",
-    "Super": "super",
-}
 _GLOBAL_HOLDERS = {"globalThis", "self", "window"}
+_SYNTAX_RULES = frozenset(rule.id for rule in [*es5.RULES, *syntax.RULES])
 
 
-def analyse_source(text: str) -> SourceFacts:
-    facts = SourceFacts(non_ascii_line=_first_non_ascii_line(text))
-    found: list[tuple[int, str]] = []
-
-    def visit(node: Any, _meta: Any) -> None:
-        construct = _es2015_construct(node)
-        if construct is not None:
-            found.append((node.loc.start.line if node.loc else 0, construct))
-
+def analyse_source(text: str, name: str) -> SourceFacts:
+    facts = SourceFacts(non_ascii_line=_first_non_ascii_line(text), beyond_es5=_beyond_es5(text, name))
     try:
-        program = esprima.parseScript(text, {"loc": True, "tolerant": False}, visit)
+        program = esprima.parseScript(text, {"loc": True, "tolerant": False})
     except Exception as exc:  # esprima.Error, or RecursionError on absurd nesting
         facts.parsed = False
         facts.parse_error = " ".join(str(exc).split()) or type(exc).__name__
         return facts
-    facts.es2015 = sorted(set(found))
     for statement in program.body:
         _collect_globals(statement, facts.globals)
     return facts
+
+
+def _beyond_es5(text: str, name: str) -> list[Finding]:
+    """The linter's findings of syntax Windows' ES5 engine rejects (a SYNTAX finding: newer than ES2017)."""
+    try:
+        report = lint_source(text, name)
+    except BadInput:  # nests too deeply to lint: nothing to say about its syntax
+        return []
+    return [finding for finding in report.findings if finding.rule in _SYNTAX_RULES]
 
 
 def _first_non_ascii_line(text: str) -> int | None:
     for number, line in enumerate(text.split("\n"), start=1):
         if any(ord(char) > 0x7F for char in line):
             return number
-    return None
-
-
-def _es2015_construct(node: Any) -> str | None:
-    kind = getattr(node, "type", "")
-    if kind in _ES2015_NODES:
-        return _ES2015_NODES[kind]
-    if kind == "VariableDeclaration" and node.kind in ("let", "const"):
-        return node.kind
-    if kind in ("FunctionDeclaration", "FunctionExpression") and (node.generator or node.isAsync):
-        return "generator function" if node.generator else "async function"
-    if kind == "Property" and (node.shorthand or node.method or node.computed):
-        return "ES2015 object literal shorthand"
     return None
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from usbmon_js.conformance.checks import Verdict, check, judge, skipped
 from usbmon_js.conformance.evidence import run_errors
-from usbmon_js.conformance.facts import Facts
-from usbmon_js.conformance.scenarios import FLOW_CONTROL
+from usbmon_js.conformance.facts import Facts, JobRun
+from usbmon_js.conformance.scenarios import MUST_COMPLETE
 
 STATUS_ENTRIES = ("getStatus", "requestStatus")
 
 
-def _polled(facts: Facts, entry: str) -> int:
-    return sum(run.report.calls.get(entry, 0) for run in facts.job_runs() if run.report is not None)
+def _polled(runs: Iterable[JobRun], entry: str) -> int:
+    return sum(run.report.calls.get(entry, 0) for run in runs if run.report is not None)
 
 
 @check(
@@ -27,7 +29,7 @@ def get_status_reads_only(facts: Facts) -> Verdict:
         return skipped(why)
     if "getStatus" not in facts.entry_points:
         return skipped("the script has no getStatus")
-    polls = _polled(facts, "getStatus")
+    polls = _polled(facts.job_runs(), "getStatus")
     if not polls:
         return skipped("getStatus was never polled (no job ran long enough, or requestStatus is used)")
     problems = [e for e in run_errors(facts.job_runs(), entries=["getStatus"]) if "read-only" in e.message]
@@ -48,8 +50,8 @@ def status_survives(facts: Facts) -> Verdict:
     defined = [entry for entry in STATUS_ENTRIES if entry in facts.entry_points]
     if not defined:
         return skipped("the script has neither getStatus nor requestStatus")
-    runs = [*facts.reference_runs(), *(run for name, run in facts.matrix.items() if name in FLOW_CONTROL)]
-    polls = sum(_polled(facts, entry) for entry in defined)
+    runs = [*facts.reference_runs(), *(run for name, run in facts.matrix.items() if name in MUST_COMPLETE)]
+    polls = sum(_polled(runs, entry) for entry in defined)
     if not polls:
         return skipped(f"{' / '.join(defined)} was never polled")
     problems = run_errors(runs, entries=defined)

@@ -1,15 +1,19 @@
-"""`conform --html`: one self-contained page, the check table and a timeline per scenario.
+"""`conform --html`: one self-contained page: the verdict, the failed checks, a timeline per
+scenario, then every check.
 
 A table says *that* a job failed on the stalling printer; the timeline shows *how*: which calls
 ran when (host clock), what each returned, how the printer's received bytes grew, where the
 errors and the cancel fell. Plain inline SVG and CSS, no script, so the file can be attached to
-a CI run and opened anywhere.
+a CI run and opened anywhere. The timelines come before the full table so that a reader (and the
+test that opens the page in Chromium) sees them without scrolling past every passed check; each
+is an `<svg class="timeline" id="timeline-<scenario>">`.
 """
 
 from __future__ import annotations
 
 from html import escape
 
+from usbmon_js.conformance.checks import CheckResult
 from usbmon_js.conformance.report import ConformanceReport, ScenarioSummary
 
 WIDTH, LEFT, RIGHT = 960, 120, 20
@@ -23,6 +27,7 @@ COLOURS = {
     "requestStatus": "#b07aa1",
 }
 CODE_COLOURS = {1: "#e15759", 2: "#f28e2b", 3: "#edc948", 4: "#e15759"}
+ERROR_COLOUR, CANCEL_COLOUR = "#c0392b", "#8e44ad"
 _STATUS_CLASS = {"passed": "ok", "failed": "bad", "skipped": "skip"}
 
 CSS = """
@@ -50,18 +55,20 @@ def html_report(report: ConformanceReport) -> str:
         f"{summary.skipped} skipped. "
         f"Device {escape(report.device)}; Bidi XML {escape(report.bidi_xml or 'none')}; "
         f"{escape(report.timestamp)}.</p>",
-        _checks_table(report),
-        "<h2>Scenarios</h2>",
+        *(["<h2>Failed checks</h2>", _checks_table(report.failed())] if report.failed() else []),
+        "<h2 id='timelines'>Scenarios</h2>",
         _legend(),
         *(_scenario(scenario) for scenario in report.scenarios),
+        "<h2 id='checks'>All checks</h2>",
+        _checks_table(report.checks),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
 
 
-def _checks_table(report: ConformanceReport) -> str:
+def _checks_table(results: list[CheckResult]) -> str:
     rows = ["<table><tr><th>id</th><th>status</th><th>severity</th><th>check</th><th>evidence</th></tr>"]
-    for result in report.checks:
+    for result in results:
         css = _STATUS_CLASS[result.status] + (" adv" if result.severity == "advisory" else "")
         evidence = (
             escape(result.reason or "")
@@ -88,10 +95,11 @@ def _legend() -> str:
         for code, c in CODE_COLOURS.items()
         if code != 4
     ]
-    items.append("<span><i style='background:#c0392b'></i>error</span>")
-    items.append("<span><i style='background:#8e44ad'></i>cancel</span>")
+    items.append(f"<span><i style='background:{ERROR_COLOUR}'></i>error</span>")
+    items.append(f"<span><i style='background:{CANCEL_COLOUR}'></i>cancel</span>")
     return (
-        f"<p class='legend'>{''.join(items)} <span>(bar outline: the return code when it is not 0)</span></p>"
+        f"<p class='legend'>{''.join(items)} "
+        "<span>(bar outline: the return code when it is not 0, or an error)</span></p>"
     )
 
 
@@ -118,7 +126,11 @@ def _scenario(scenario: ScenarioSummary) -> str:
     def x(t: float) -> float:
         return LEFT + (WIDTH - LEFT - RIGHT) * t / end
 
-    svg = [f"<svg width='{WIDTH}' height='{height}' xmlns='http://www.w3.org/2000/svg' font-size='11'>"]
+    svg = [
+        f"<svg class='timeline' id='timeline-{escape(scenario.name)}' width='{WIDTH}' height='{height}' "
+        f"xmlns='http://www.w3.org/2000/svg' font-size='11' role='img' "
+        f"aria-label='timeline of the {escape(scenario.name)} scenario'>"
+    ]
     for lane, entry in enumerate(entries):
         y = 10 + lane * (LANE + GAP)
         svg.append(f"<text x='4' y='{y + 13}'>{escape(entry)}</text>")
@@ -126,31 +138,32 @@ def _scenario(scenario: ScenarioSummary) -> str:
             if name != entry:
                 continue
             width = max(x(stop) - x(start), 1.5)
-            stroke = CODE_COLOURS.get(code or 0, "none")
+            stroke = ERROR_COLOUR if code is None else CODE_COLOURS.get(code, "none")
+            returned = "failed" if code is None else code
             svg.append(
                 f"<rect x='{x(start):.1f}' y='{y}' width='{width:.1f}' height='{LANE}' "
                 f"fill='{COLOURS.get(entry, '#999')}' stroke='{stroke}' stroke-width='2'>"
-                f"<title>{escape(entry)} {start:.3f}-{stop:.3f} s → {code}</title></rect>"
+                f"<title>{escape(entry)} {start:.3f}-{stop:.3f} s → {returned}</title></rect>"
             )
     top = 10 + len(entries) * (LANE + GAP) + 6
-    total = max((count for _, count in scenario.device_curve), default=0) or 1
+    total = max((count for _, count in scenario.device_curve), default=scenario.bytes_to_device)
     points = " ".join(
-        f"{x(t):.1f},{top + CURVE_HEIGHT - CURVE_HEIGHT * count / total:.1f}"
+        f"{x(t):.1f},{top + CURVE_HEIGHT - CURVE_HEIGHT * count / max(total, 1):.1f}"
         for t, count in scenario.device_curve
     )
     svg.append(f"<text x='4' y='{top + 12}'>bytes to printer</text>")
-    svg.append(f"<text x='4' y='{top + 26}' fill='#666'>{total} max</text>")
+    svg.append(f"<text x='4' y='{top + 26}' fill='#666'>{total} in all</text>")
     if points:
         svg.append(f"<polyline points='{points}' fill='none' stroke='#4e79a7' stroke-width='1.5'/>")
     for t, text in scenario.error_marks:
         svg.append(
-            f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='4' y2='{top + CURVE_HEIGHT}' stroke='#c0392b' "
+            f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='4' y2='{top + CURVE_HEIGHT}' stroke='{ERROR_COLOUR}' "
             f"stroke-dasharray='3,2'><title>{escape(text)}</title></line>"
         )
     if scenario.cancel_t is not None:
         svg.append(
             f"<line x1='{x(scenario.cancel_t):.1f}' x2='{x(scenario.cancel_t):.1f}' y1='4' "
-            f"y2='{top + CURVE_HEIGHT}' stroke='#8e44ad' stroke-width='2'><title>cancel at "
+            f"y2='{top + CURVE_HEIGHT}' stroke='{CANCEL_COLOUR}' stroke-width='2'><title>cancel at "
             f"{scenario.cancel_t:.3f} s</title></line>"
         )
     axis = top + CURVE_HEIGHT + 14
@@ -160,7 +173,8 @@ def _scenario(scenario: ScenarioSummary) -> str:
     css = "ok" if scenario.outcome == scenario.expect else "bad"
     calls = ", ".join(f"{e} {n}" for e, n in scenario.calls.items())
     return (
-        f"<section><h3>{escape(scenario.name)} <small>{escape(scenario.title)}</small></h3>"
+        f"<section id='scenario-{escape(scenario.name)}'>"
+        f"<h3>{escape(scenario.name)} <small>{escape(scenario.title)}</small></h3>"
         f"<p>outcome <b class='{css}'>{escape(scenario.outcome)}</b> (expected {escape(scenario.expect)}); "
         f"{scenario.bytes_to_device} bytes to the printer of {scenario.bytes_submitted} submitted; "
         f"calls: {escape(calls) or 'none'}; {scenario.errors} error(s)</p>{''.join(svg)}</section>"

@@ -22,84 +22,52 @@ class Signature:
 
     params: tuple[tuple[str, JsType], ...]
     codes: dict[int, str]  # the return codes the spec defines for this entry point, with their meaning
+    section: str  # where usbmon-js-api.md documents the entry point
 
     def describe_codes(self) -> str:
         return ", ".join(f"{code} {meaning}" for code, meaning in self.codes.items())
 
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.params)
 
+
+_SCRIPT_CONTEXT = ("scriptContext", ht.SCRIPT_CONTEXT)
+_JOB_CONTEXT = ("jobScriptContext", ht.JOB_CONTEXT)
+_STREAM = ("printerStream", ht.PRINTER_STREAM)
+_RESPONSES = ("printerBidiSchemaResponses", ht.RESPONSES)
+_DATA = ("printData", ht.PRINT_DATA)
+_PROGRESS = ("writePrintDataProgress", ht.PROGRESS)
 _STATUS_CODES = {0: "Success", 2: "stop polling"}
 _JOB_CODES = {0: "Success", 1: "Failure", 2: "Retry", 3: "DeviceBusy", 4: "AbortTheJob"}
 SIGNATURES: dict[str, Signature] = {
     "getSchemas": Signature(
-        (
-            ("scriptContext", ht.SCRIPT_CONTEXT),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("schemaRequests", ht.SCHEMA_REQUESTS),
-            ("printerBidiSchemaResponses", ht.RESPONSES),
-        ),
+        (_SCRIPT_CONTEXT, _STREAM, ("schemaRequests", ht.SCHEMA_REQUESTS), _RESPONSES),
         {0: "Success", 1: "call again with the requery keys"},
+        "§1.1",
     ),
     "setSchema": Signature(
-        (
-            ("scriptContext", ht.SCRIPT_CONTEXT),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("printerBidiSchemaElement", ht.ELEMENT),
-        ),
+        (_SCRIPT_CONTEXT, _STREAM, ("printerBidiSchemaElement", ht.ELEMENT)),
         {0: "Success", 1: "not ready, call again"},
+        "§1.2",
     ),
-    "getStatus": Signature(
-        (
-            ("scriptContext", ht.SCRIPT_CONTEXT),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("printerBidiSchemaResponses", ht.RESPONSES),
-        ),
-        _STATUS_CODES,
-    ),
-    "requestStatus": Signature(
-        (
-            ("scriptContext", ht.SCRIPT_CONTEXT),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("printerBidiSchemaResponses", ht.RESPONSES),
-        ),
-        _STATUS_CODES,
-    ),
-    "startPrintJob": Signature(
-        (
-            ("jobScriptContext", ht.JOB_CONTEXT),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("printerBidiSchemaResponses", ht.RESPONSES),
-        ),
-        {0: "Success", 1: "Failure"},
-    ),
-    "writePrintData": Signature(  # Microsoft's runnable sample order, the default
-        (
-            ("jobScriptContext", ht.JOB_CONTEXT),
-            ("printData", ht.PRINT_DATA),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("writePrintDataProgress", ht.PROGRESS),
-            ("printerBidiSchemaResponses", ht.RESPONSES),
-        ),
-        _JOB_CODES,
-    ),
+    "getStatus": Signature((_SCRIPT_CONTEXT, _STREAM, _RESPONSES), _STATUS_CODES, "§1.3"),
+    "requestStatus": Signature((_SCRIPT_CONTEXT, _STREAM, _RESPONSES), _STATUS_CODES, "§1.4"),
+    "startPrintJob": Signature((_JOB_CONTEXT, _STREAM, _RESPONSES), {0: "Success", 1: "Failure"}, "§1.5"),
+    # Microsoft's runnable sample order, the default
+    "writePrintData": Signature((_JOB_CONTEXT, _DATA, _STREAM, _PROGRESS, _RESPONSES), _JOB_CODES, "§1.6"),
     "endPrintJob": Signature(
-        (
-            ("jobScriptContext", ht.JOB_CONTEXT),
-            ("printerStream", ht.PRINTER_STREAM),
-            ("printerBidiSchemaResponses", ht.RESPONSES),
-        ),
-        {0: "Success", 1: "Failure", 2: "Retry"},
+        (_JOB_CONTEXT, _STREAM, _RESPONSES), {0: "Success", 1: "Failure", 2: "Retry"}, "§1.7"
     ),
 }
-WRITE_DOCS_ORDER = Signature(
-    (
-        ("jobScriptContext", ht.JOB_CONTEXT),
-        ("writePrintDataProgress", ht.PROGRESS),
-        ("printData", ht.PRINT_DATA),
-        ("printerStream", ht.PRINTER_STREAM),
-        ("printerBidiSchemaResponses", ht.RESPONSES),
-    ),
-    SIGNATURES["writePrintData"].codes,
-)
+WRITE_DOCS_ORDER = Signature((_JOB_CONTEXT, _PROGRESS, _DATA, _STREAM, _RESPONSES), _JOB_CODES, "§1.6")
+
+
+def is_docs_order(param_names: list[str]) -> bool:
+    """Does writePrintData declare the documented order (progress second; decisions.md)?"""
+    return len(param_names) > 1 and "progress" in param_names[1].lower()
+
+
 assert tuple(SIGNATURES) == ENTRY_POINTS
 
 
@@ -214,8 +182,7 @@ def entry_points(functions: list[GlobalFunction]) -> list[EntryPoint]:
         fn = chosen[name]
         signature, order = SIGNATURES[name], None
         if name == "writePrintData":
-            names = fn.param_names
-            docs = len(names) > 1 and "progress" in names[1].lower()
+            docs = is_docs_order(fn.param_names)
             signature, order = (WRITE_DOCS_ORDER, "docs") if docs else (signature, "sample")
         result.append(EntryPoint(name, fn.function, fn.name_node, signature, order))
     return result

@@ -6,6 +6,7 @@
 //
 // EXPECTED MANDATORY FAILURES: JOB-020 (bytes lost on the "stall" printer).
 // Everything else conforms: the job completes everywhere.
+// EXPECTED ADVISORY FAILURES: JOB-021 (the stall printer receives other bytes).
 
 function startPrintJob(jobContext, printerStream, printerBidiSchemaResponses) {
     return jobContext.ReturnCodes.Success;

@@ -7,6 +7,7 @@
 //
 // EXPECTED MANDATORY FAILURES: JOB-022 (ProcessedByteCount beyond printData)
 // and JOB-020 (bytes lost on the "stall" printer).
+// EXPECTED ADVISORY FAILURES: JOB-021 (the stall printer receives other bytes).
 
 var HEADER_SIZE = 16;
 

@@ -7,6 +7,7 @@
 //
 // EXPECTED MANDATORY FAILURES: STAT-001 (getStatus wrote) and RC-009 (the
 // exception happens on the vendor's printer in a normal job).
+// EXPECTED ADVISORY FAILURES: STAT-002 (status polling fails).
 
 var STATUS_REQUEST = [0x1B, 0x3F];
 
