@@ -29,6 +29,9 @@ const defineProperty = Object.defineProperty;
 const create = Object.create;
 const ProxyCtor = Proxy;
 const MapCtor = Map;
+const WeakSetCtor = WeakSet;
+const weakAdd = WeakSet.prototype.add;
+const weakHas = WeakSet.prototype.has;
 const mapGet = Map.prototype.get;
 const mapSet = Map.prototype.set;
 const mapDelete = Map.prototype.delete;
@@ -40,15 +43,25 @@ const ErrorCtor = Error;
 const funcToString = Function.prototype.toString;
 const exec = RegExp.prototype.exec;
 
+const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(U8.prototype), "buffer").get;
+const detachedDescriptor = Object.getOwnPropertyDescriptor(ArrayBufferCtor.prototype, "detached");
+const isDetached = detachedDescriptor ? detachedDescriptor.get : function () { return false; };
+
 const layouts = new MapCtor();   // interface name -> {members: {lowercase: [Name, kind, bytesArgs]}}
 const proxies = new MapCtor();   // handle id -> proxy (cleared of released handles)
+const hostObjects = new WeakSetCtor();  // every proxy handed out, to refuse them as arguments
 
 function bytesToArray(u8) {
   return apply(slice, u8, []);
 }
 
 function toBytes(value, member) {
-  if (value instanceof U8) return value;
+  if (value instanceof U8) {
+    if (apply(isDetached, apply(bufferOf, value, []), [])) {
+      throw new TypeErrorCtor(member + ": the byte array's ArrayBuffer has been detached");
+    }
+    return value;
+  }
   if (value instanceof ArrayBufferCtor) return new U8(value);
   let source = value;
   if (isView(value) && !(value instanceof DataViewCtor)) {
@@ -84,6 +97,33 @@ function host(fn, args) {
     if (error !== null && typeof error === "object" && error.message === INTERRUPTED) for (;;) {}
     throw error;
   }
+}
+
+// Arguments that are not byte arrays, made into what COM could receive. Anything jsbox cannot
+// copy (functions, symbols, Proxies, cycles) would otherwise fail deep in the binding with no
+// useful message; a BigInt has no COM type (JScript has none) and must not pass as a number.
+const MAX_DEPTH = 32;
+
+function toHostValue(value, member, depth) {
+  const type = typeof value;
+  if (value === null || type === "undefined" || type === "boolean" || type === "number" || type === "string") {
+    return value;
+  }
+  if (type === "bigint") throw new TypeErrorCtor(member + ": a BigInt is not a COM value; pass a Number");
+  if (type !== "object") throw new TypeErrorCtor(member + ": a " + type + " cannot be passed to the host");
+  if (apply(weakHas, hostObjects, [value])) {
+    throw new TypeErrorCtor(member + ": a host object cannot be passed here");
+  }
+  if (!isArray(value)) return {};  // the host sees "an object", as COM would see an IDispatch
+  const level = (depth || 0) + 1;
+  if (level > MAX_DEPTH) throw new TypeErrorCtor(member + ": an array nested too deeply (or containing itself)");
+  const n = value.length;
+  const out = new ArrayCtor(n);
+  for (let i = 0; i < n; i++) {
+    const x = value[i];
+    out[i] = x === undefined ? null : toHostValue(x, member, level);
+  }
+  return out;
 }
 
 function describe(value) {
@@ -126,11 +166,12 @@ function proxyFor(hid, iface, layout) {
     const name = spec[0];
     if (methods[name]) return methods[name];
     const bytesArgs = spec[2];
+    const bytesAt = create(null);
+    for (let i = 0; i < bytesArgs.length; i++) bytesAt[bytesArgs[i]] = true;
     const fn = function () {
       const args = apply(slice, arguments, []);
-      for (let i = 0; i < bytesArgs.length; i++) {
-        const at = bytesArgs[i];
-        if (at < args.length) args[at] = toBytes(args[at], name);
+      for (let i = 0; i < args.length; i++) {
+        args[i] = apply(hasOwn, bytesAt, [i]) ? toBytes(args[i], name) : toHostValue(args[i], name);
       }
       return fromHost(host(hostCall, [hid, name, args]));
     };
@@ -150,7 +191,7 @@ function proxyFor(hid, iface, layout) {
       const spec = resolve(key);
       if (spec === undefined) throw new TypeErrorCtor(iface + " has no member '" + toStr(key) + "'");
       if (spec[1] !== 2) throw new TypeErrorCtor(spec[0] + ": cannot assign to a read-only " + (spec[1] === 0 ? "method" : "property") + " of " + iface);
-      fromHost(host(hostSet, [hid, spec[0], value]));
+      fromHost(host(hostSet, [hid, spec[0], toHostValue(value, spec[0])]));
       return true;
     },
     has: function (target, key) { return resolve(key) !== undefined; },
@@ -160,6 +201,7 @@ function proxyFor(hid, iface, layout) {
     ownKeys: function () { return []; },
   });
   apply(mapSet, proxies, [hid, proxy]);
+  apply(weakAdd, hostObjects, [proxy]);
   return proxy;
 }
 
@@ -189,7 +231,12 @@ function failure(error) {
       return { threw: { name: "InternalError", message: "out of memory", stack: "" } };
     }
     if (typeof error === "object") {
-      return { threw: { name: toStr(error.name), message: toStr(error.message), stack: toStr(error.stack || "") } };
+      const name = error.name, message = error.message;
+      if (typeof message !== "string") {
+        // `throw {…}` or a Proxy: not an Error, so say so rather than "undefined: undefined".
+        return { threw: { name: null, message: "the script threw " + describe(error) + " that is not an Error", stack: "" } };
+      }
+      return { threw: { name: typeof name === "string" ? name : null, message: message, stack: toStr(error.stack || "") } };
     }
     return { threw: { name: null, message: toStr(error), stack: "" } };
   } catch (e) {
