@@ -285,3 +285,22 @@ def test_human_output_summarises_the_job(capsys) -> None:
     assert "bytes that reached the device" in out
     assert "ManualDuplexEvent" in out
     assert "endPrintJob" in out
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly() -> None:
+    proc = subprocess.run(
+        # head exits at once, so the report is written into a closed pipe
+        [
+            "bash",
+            "-c",
+            f'set -o pipefail; "{sys.executable}" -m usbmon_js run scripts/pjl_passthrough.js --json'
+            " | head -c 0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert proc.stdout == ""
+    assert proc.returncode == 141
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr

@@ -627,3 +627,10 @@ def test_readme_documents_every_conform_and_lint_option() -> None:
                 f"README's Conformance section does not document {command} {option}"
             )
     assert f"runs {len(REGISTRY)} checks" in section
+
+
+@pytest.mark.parametrize("spec", ["emu:sim", "usb", "usb:04b8:0005", "replay:job.json"])
+def test_conform_runs_on_simulated_printers_only(spec: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["conform", str(SCRIPTS / "busy_retry.js"), "--device", spec]) == 2
+    err = capsys.readouterr().err
+    assert "conform runs its scenarios on simulated printers" in err and "usbmon-js run" in err

@@ -165,3 +165,27 @@ def test_a_cancel_reaches_the_job_in_the_worker(tmp_path) -> None:
         report = port.print_job(JobData.from_bytes(JOB * 4))
     assert report.outcome == "cancelled"
     assert 0 < report.bytes_to_device < len(JOB) * 4
+
+
+def test_run_isolate_prints_through_a_worker_and_reports_like_an_in_process_run(tmp_path, capsys) -> None:
+    import json
+
+    from usbmon_js.cli.main import main
+
+    script = ROOT / "scripts" / "pjl_passthrough.js"
+    isolated_out, plain_out = tmp_path / "isolated.bin", tmp_path / "plain.bin"
+    assert main(["run", str(script), "--isolate", "--json", "--device-out", str(isolated_out)]) == 0
+    isolated = json.loads(capsys.readouterr().out)
+    assert main(["run", str(script), "--json", "--device-out", str(plain_out)]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert isolated_out.read_bytes() == plain_out.read_bytes()
+    for key in ("outcome", "bytes_to_device", "bytes_consumed", "calls", "return_codes", "responses"):
+        assert isolated[key] == plain[key], key
+
+
+def test_run_isolate_refuses_options_that_need_the_engine_in_process(tmp_path, capsys) -> None:
+    from usbmon_js.cli.main import main
+
+    script = str(ROOT / "scripts" / "pjl_passthrough.js")
+    assert main(["run", script, "--isolate", "--record", str(tmp_path / "t.json")]) == 2
+    assert "--record needs the script engine in this process" in capsys.readouterr().err

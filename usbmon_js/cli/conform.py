@@ -25,7 +25,7 @@ from usbmon_js.conformance.scenario_files import load_scenarios
 from usbmon_js.conformance.scenarios import CONFORMANCE_BUFFER_SIZE
 from usbmon_js.conformance.timeline import html_report
 from usbmon_js.debugging.run_options import add_coverage_option, coverage_run, decoded_script
-from usbmon_js.devices.spec import SPEC_HELP, open_device
+from usbmon_js.devices.spec import open_device
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.errors import BadInput
 from usbmon_js.formats.loading import read_bytes
@@ -62,8 +62,8 @@ def add_parser(commands: Any) -> None:
         "--device",
         default="sim",
         metavar="SPEC",
-        help=f"{SPEC_HELP}: the vendor's printer for the baseline job and the Bidi requests; the device "
-        "matrix is built from it when it is a fixture (default: sim)",
+        help="sim | sim:FILE.yaml | sim:FILE.json | sim:FILE.py:Class: the vendor's printer for the baseline "
+        "job and the Bidi requests; the device matrix is built from it when it is a fixture (default: sim)",
     )
     p.add_argument(
         "--job",
@@ -112,6 +112,7 @@ def main(args: argparse.Namespace) -> int:
     for option, path in outputs.items():
         _check_writable(path, option)
     target = load_target(args)
+    _check_simulated(args.device)
     open_device(args.device, VirtualClock())  # a bad --device is bad input before anything runs
     options = ConformanceOptions(
         device=args.device,
@@ -205,6 +206,16 @@ def render(report: ConformanceReport, console: Console | None = None) -> None:
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_simulated(spec: str) -> None:
+    """The suite replays dozens of scenarios in simulated time; only simulated printers can do that."""
+    if spec.partition(":")[0] != "sim":
+        raise BadInput(
+            f"--device {spec}: conform runs its scenarios on simulated printers (sim, sim:FILE.yaml, "
+            "sim:FILE.py:Class), in simulated time. To check the script against a USB, emulated or "
+            "recorded printer, use `usbmon-js run` or `usbmon-js bidi` with that --device"
+        )
 
 
 def _check_writable(path: Path | None, option: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from usbmon_js.cli.port_setup import (
     add_sandbox_options,
     load_driver_files,
     open_port,
+    output_file,
     port_settings,
     schedule,
 )
@@ -25,8 +27,11 @@ from usbmon_js.debugging.run_options import (
     coverage_run,
     with_console,
 )
+from usbmon_js.errors import BadInput
+from usbmon_js.portmon.isolation import IsolatedPort, PortRecipe
 from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.outcome import EXIT_STATUS
+from usbmon_js.portmon.report import JobReport
 from usbmon_js.portmon.settings import PipelineSettings
 
 
@@ -35,6 +40,12 @@ def add_parser(commands: Any) -> None:
     p.add_argument("script", nargs="?", type=Path, help="the driver script (.js); optional with --manifest")
     add_job_options(p)
     p.add_argument("--json", action="store_true", help="print the job report as one JSON object")
+    p.add_argument(
+        "--isolate",
+        action="store_true",
+        help="run the script engine in a worker process: a crash or a wedged call fails the job, "
+        "not the host (see README, Process isolation)",
+    )
     add_coverage_option(p)
 
 
@@ -120,6 +131,18 @@ def main(args: argparse.Namespace) -> int:
     files = load_driver_files(args, args.script)
     job = JobData.from_file(args.job) if args.job else JobData.default()
     settings = job_settings(args, files)
+    run_job = run_isolated if args.isolate else run_in_process
+    report = run_job(args, files, job, settings)
+    if args.json:
+        print(json.dumps(report.model_dump(mode="json")))
+    else:
+        render_report(report)
+    return EXIT_STATUS[report.outcome]
+
+
+def run_in_process(
+    args: argparse.Namespace, files: DriverFiles, job: JobData, settings: PipelineSettings
+) -> JobReport:
     with (
         coverage_run(args.coverage, files.script),
         open_port(args, files, settings, virtual_time=not args.real_time) as (port, clock),
@@ -132,8 +155,40 @@ def main(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:  # Ctrl-C cancels the job as the spooler would, then reports it
             handle.cancel()
             report = handle.wait()
-    if args.json:
-        print(json.dumps(report.model_dump(mode="json")))
-    else:
-        render_report(report)
-    return EXIT_STATUS[report.outcome]
+    return report
+
+
+def run_isolated(
+    args: argparse.Namespace, files: DriverFiles, job: JobData, settings: PipelineSettings
+) -> JobReport:
+    """The job on a port whose engine runs in a worker process (IsolatedPort)."""
+    for option, given in (("--coverage", args.coverage), ("--record", args.record)):
+        if given:
+            raise BadInput(f"{option} needs the script engine in this process; not with --isolate")
+    for path, option in ((args.device_out, "--device-out"), (args.trace, "--trace")):
+        if path is not None:
+            with output_file(path, "wb", option):
+                pass  # created empty here (and checked writable); the worker appends to it
+    recipe = PortRecipe(
+        files.script,
+        device_spec=args.device,
+        settings=settings,
+        virtual_time=not args.real_time,
+        quirk_files=tuple(args.quirks),
+        quirk_options=tuple(args.quirk),
+        driver_properties=files.driver_bag,
+        queue_properties=files.queue_bag,
+        bidi_schema=files.bidi,
+        driver_events=files.events,
+        status_interface=files.status_interface,
+        device_out=args.device_out,
+        trace=args.trace,
+    )
+    with IsolatedPort(recipe) as port:
+        if args.cancel_after is not None:
+            timer = threading.Timer(args.cancel_after, port.cancel)  # real seconds: the clock is the worker's
+            timer.daemon = True
+            timer.start()
+        report = port.print_job(job)  # Ctrl-C ends the run (exit 130); closing the port stops the worker
+    report.warnings.extend(files.warnings)
+    return report
