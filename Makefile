@@ -10,7 +10,7 @@ SYSTEM_PACKAGES := umockdev libumockdev0 gir1.2-umockdev-1.0 libusb-1.0-0 \
 	libgirepository1.0-dev libcairo2-dev pkg-config chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages demo test lint bench clean
+.PHONY: setup system-packages demo test lint bench soak clean
 
 setup: system-packages $(STAMP)
 
@@ -42,6 +42,17 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# Not part of `make test`: 1,000 jobs and 10,000 Bidi queries through one port, watching memory,
+# file descriptors and threads (benchmarks/soak.py), then the property and fuzz tests with
+# SOAK_EXAMPLES examples each (a few minutes). Fails if either part fails.
+SOAK_EXAMPLES ?= 2000
+soak: setup
+	@status=0; \
+	$(BIN)/python benchmarks/soak.py || status=1; \
+	USBMON_JS_HYPOTHESIS_EXAMPLES=$(SOAK_EXAMPLES) $(BIN)/python -m pytest -q \
+	  tests/test_accounting_properties.py tests/test_fuzz_loaders.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -395,3 +395,16 @@ def test_a_getschemas_that_never_returns_times_out_as_device_offline():
         report = port.bidi_get(["\\Printer.Extension:StringValue"])
     assert report.results[0].error == 13004
     assert [e.kind for e in report.errors] == ["timeout"]
+
+
+def test_finished_requests_leave_nothing_behind_in_the_host_bridge(port):
+    """Each request's printer stream ends with it; a long-running port must not accumulate them."""
+    # No refreshInterval, so every request runs the script with a new printer stream.
+    paths = ["\\Printer.Extension:IntegerValue", "\\Printer.Extension:StatusData"]
+    for _ in range(3):
+        assert port.bidi_get(paths).calls["getSchemas"] >= 1
+    settled = len(port.engine.bridge._objects)
+    for _ in range(30):
+        port.bidi_get(paths)
+        port.bidi_set("\\Printer.Extension:ChangeableData", "2")
+    assert len(port.engine.bridge._objects) == settled

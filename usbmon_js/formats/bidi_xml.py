@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from usbmon_js.errors import BadInput
 from usbmon_js.formats.bidi_values import BidiTypeName, convert_bidi_value
-from usbmon_js.formats.loading import read_bytes
+from usbmon_js.formats.loading import one_line, read_bytes
 
 __all__ = [
     "NAMESPACE",
@@ -260,7 +260,8 @@ def parse_xml_safely(data: bytes, source: str, what: str) -> etree._Element:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (exc.lineno or 1, 1)
-        message = re.sub(r",? line \d+, column \d+$", "", exc.msg or "not well-formed")
+        # one_line: libxml2 quotes the offending source text, newlines included.
+        message = one_line(re.sub(r",? line \d+, column \d+$", "", exc.msg or "not well-formed"))
         raise BadInput(f"{source}:{line}:{column}: invalid {what}: {message}") from None
     if root.getroottree().docinfo.doctype:
         raise BadInput(

@@ -88,7 +88,16 @@ def load_manifest(path: Path) -> DriverManifest:
         ("BidiUSBFile", manifest.bidi_xml),
         ("EventFile", manifest.event_file),
     ):
-        if target is not None and not target.is_file():
+        if target is None:
+            continue
+        try:
+            exists = target.is_file()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise BadInput(
+                f"{path}:{_line_of(text, label)}: {label} names a file that cannot be looked up: "
+                f"{exc.strerror or exc}"
+            ) from None
+        if not exists:
             raise BadInput(f"{path}:{_line_of(text, label)}: {label} names {target}, which does not exist")
     return manifest
 

@@ -61,6 +61,7 @@ class EmulatedPrinterDevice:
         self._in_flight: list[_Urb] = []
         self._done: deque[_Urb] = deque()
         self._halted: set[int] = set()
+        self._in_backlog: dict[int, bytes] = {}  # what a model read() returned beyond the URB's size
         self._stalls = sorted(options.stall_after_bytes)
         self._received = 0
 
@@ -198,6 +199,11 @@ class EmulatedPrinterDevice:
             except DeviceGone:
                 self._vanish()
                 return
+            except Exception:
+                # The model broke its contract mid-transfer: end the URB with a transfer error, as
+                # a flaky device does, keeping the count of what it did take.
+                urb.status = -errno.EPROTO
+                complete = True
             if complete:
                 self._in_flight.remove(urb)
                 self._done.append(urb)
@@ -228,6 +234,8 @@ class EmulatedPrinterDevice:
             if self._stalls and urb.header.endpoint == 0x01:
                 rest = rest[: self._stalls[0] - self._received]
             accepted = self._pipe(urb.header.endpoint).write(rest)
+            if not isinstance(accepted, int) or isinstance(accepted, bool) or not 0 <= accepted <= len(rest):
+                raise ValueError(f"model write() returned {accepted!r} for {len(rest)} bytes")
             if accepted <= 0:
                 return False
             urb.moved += accepted
@@ -236,10 +244,16 @@ class EmulatedPrinterDevice:
         return True
 
     def _bulk_in(self, urb: _Urb) -> bool:
-        data = self._pipe(urb.header.endpoint).read(urb.header.buffer_length)
+        endpoint, size = urb.header.endpoint, urb.header.buffer_length
+        data = self._in_backlog.pop(endpoint, b"") or bytes(self._pipe(endpoint).read(size))
         if not data:
             return False
-        urb.buffer.update(0, bytes(data))
+        # A model may hand back more than asked; umockdev aborts the whole process on a write
+        # past the URB's buffer, so the rest waits for the next IN transfer instead.
+        data, rest = data[:size], data[size:]
+        if rest:
+            self._in_backlog[endpoint] = rest
+        urb.buffer.update(0, data)
         urb.moved = len(data)
         return True
 
@@ -301,3 +315,4 @@ class EmulatedPrinterDevice:
             self._done.append(urb)
         self._in_flight.clear()
         self._halted.clear()
+        self._in_backlog.clear()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import lzma
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,8 @@ WHAT = "umockdev recording"
 URB_IOCTLS = ("USBDEVFS_REAPURB", "USBDEVFS_REAPURBNDELAY")
 FIELDS = ("RET", "TYPE", "ENDPOINT", "STATUS", "FLAGS", "BUFFER_LENGTH", "ACTUAL_LENGTH", "ERRORS")
 LINE_SHAPE = "USBDEVFS_REAPURBNDELAY " + " ".join(FIELDS) + " HEX"
+_INTEGER = re.compile(r"-?[0-9]+")
+MAX_RECORDING_BYTES = 256 << 20  # what an .ioctl.xz may decompress to
 
 # URB status (negative errno) -> how the transfer ended. libusb cancels a timed-out URB, which
 # the kernel reports as ENOENT (or ECONNRESET).
@@ -106,7 +109,7 @@ def parse_urb_line(text: str, where: str) -> Urb | None:
         )
     numbers: list[int] = []
     for label, token in zip(FIELDS, tokens[1 : 1 + len(FIELDS)], strict=True):
-        if not token.lstrip("-").isdigit():
+        if not _INTEGER.fullmatch(token):  # str.isdigit() also takes "²", which int() refuses
             raise BadInput(f"{where}: {label} is {token!r}, not a number; expected {LINE_SHAPE}.")
         numbers.append(int(token))
     ret, urb_type, endpoint, status, _flags, buffer_length, actual_length, _errors = numbers
@@ -244,10 +247,7 @@ def load_ioctl_recording(path: Path) -> Transcript:
     path = Path(path)
     raw = read_bytes(path, WHAT)
     if path.suffix.lower() == ".xz":
-        try:
-            raw = lzma.decompress(raw)
-        except lzma.LZMAError as exc:
-            raise BadInput(f"{WHAT} {path} is not valid xz data: {exc}.") from None
+        raw = _unxz(raw, path)
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError as exc:
@@ -256,3 +256,28 @@ def load_ioctl_recording(path: Path) -> Transcript:
             "give the file umockdev-record --ioctl wrote."
         ) from None
     return parse_ioctl_recording(text, str(path))
+
+
+def _unxz(raw: bytes, path: Path) -> bytes:
+    """`lzma.decompress`, but refusing output past MAX_RECORDING_BYTES: a few KiB of xz can
+    expand to gigabytes, and a recording is untrusted input."""
+    out = bytearray()
+    while True:
+        decompressor = lzma.LZMADecompressor()
+        try:
+            out += decompressor.decompress(raw, max_length=MAX_RECORDING_BYTES + 1 - len(out))
+        except lzma.LZMAError as exc:
+            if out:
+                break  # trailing data that is no xz stream is ignored, as lzma.decompress does
+            raise BadInput(f"{WHAT} {path} is not valid xz data: {exc}.") from None
+        if len(out) > MAX_RECORDING_BYTES:
+            raise BadInput(
+                f"{WHAT} {path} decompresses to more than {MAX_RECORDING_BYTES >> 20} MiB, far more than "
+                "any recording of a print job; it is not replayed."
+            )
+        if not decompressor.eof:
+            raise BadInput(f"{WHAT} {path} is not valid xz data: it ends before the end of its stream.")
+        raw = decompressor.unused_data
+        if not raw:
+            return bytes(out)
+    return bytes(out)

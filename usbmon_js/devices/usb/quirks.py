@@ -13,11 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from usbmon_js.errors import BadInput
-from usbmon_js.formats.loading import describe_validation_error
+from usbmon_js.formats.loading import describe_validation_error, one_line, parse_document, read_text
 
 CUPS_QUIRK_DIR = Path("/usr/share/cups/usb")
 USER_QUIRK_FILE = Path("~/.config/usbmon-js/usb-quirks.yaml")
@@ -101,14 +100,11 @@ class QuirkFile(BaseModel):
 
 
 def parse_quirk_yaml(text: str, source: str) -> list[QuirkEntry]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise BadInput(f"{source}: not valid YAML: {exc}") from None
+    data = parse_document(text, source, "yaml", "quirk file")
     try:
         entries = QuirkFile.model_validate(data or {}).quirks
     except ValidationError as exc:
-        raise BadInput(f"{source}: invalid quirk file: {describe_validation_error(exc)}") from None
+        raise BadInput(one_line(f"{source}: invalid quirk file: {describe_validation_error(exc)}")) from None
     return [entry.model_copy(update={"source": source}) for entry in entries]
 
 
@@ -128,15 +124,16 @@ def parse_cups_quirks(text: str, source: str) -> list[QuirkEntry]:
             raise bad
         settings = dict(CUPS_FLAGS[word] for word in words[len(ids) :] if word in CUPS_FLAGS)
         entry = {"vendor_id": ids[0], "product_id": ids[1] if len(ids) > 1 else None, **settings}
-        entries.append(QuirkEntry.model_validate(entry).model_copy(update={"source": f"{source}:{number}"}))
+        try:
+            parsed = QuirkEntry.model_validate(entry)
+        except ValidationError as exc:  # e.g. an ID above 0xFFFF
+            raise BadInput(one_line(f"{source}:{number}: {describe_validation_error(exc)}")) from None
+        entries.append(parsed.model_copy(update={"source": f"{source}:{number}"}))
     return entries
 
 
 def load_quirk_file(path: Path) -> list[QuirkEntry]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"--quirks {path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(path, "--quirks file")
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
         return parse_quirk_yaml(text, str(path))
     return parse_cups_quirks(text, str(path))

@@ -54,11 +54,14 @@ class UsbPipe:
         self.printer = printer
         self.interface = interface
         self.unidirectional = unidirectional or interface.in_endpoint is None
-        self._gone_after_write: str | None = None
+        self._deferred: DeviceError | DeviceGone | None = None  # a fault met after bytes got through
 
     def write(self, data: bytes) -> int:
-        if self._gone_after_write:
-            raise DeviceGone(self._gone_after_write)
+        if self._deferred is not None:
+            failure = self._deferred
+            if not isinstance(failure, DeviceGone):
+                self._deferred = None  # a stall is reported once; an unplugged device stays gone
+            raise type(failure)(*failure.args)
         if self.interface.out_endpoint is None:
             raise DeviceError(f"interface {self.interface.number} has no bulk OUT endpoint")
         delay = self.printer.quirks.send_delay_ms
@@ -68,18 +71,34 @@ class UsbPipe:
         result = self._transfer(self.interface.out_endpoint, buffer, self.printer.timeouts.write_attempt_ms)
         if result.code == libusb.ERROR_PIPE:
             # A stalled OUT endpoint: clear the halt and resend what did not get through, once.
-            self.printer.clear_halt(self.interface.out_endpoint)
+            try:
+                self.printer.clear_halt(self.interface.out_endpoint)
+            except (DeviceError, DeviceGone) as exc:
+                return self._defer(exc, result.transferred)
             rest = (ctypes.c_ubyte * (len(data) - result.transferred)).from_buffer_copy(
                 data[result.transferred :]
             )
             again = self._transfer(self.interface.out_endpoint, rest, self.printer.timeouts.write_attempt_ms)
+            through = result.transferred + again.transferred
             if again.code == libusb.ERROR_PIPE:
-                raise DeviceError(
+                stalled = DeviceError(
                     f"bulk OUT endpoint 0x{self.interface.out_endpoint:02x} stalled again after a "
-                    f"clear-halt ({result.transferred + again.transferred} bytes of this write got through)"
+                    f"clear-halt ({through} bytes of this write got through)"
                 )
-            result = libusb.TransferResult(result.transferred + again.transferred, again.code)
+                return self._defer(stalled, through)
+            result = libusb.TransferResult(through, again.code)
         return self._count(result, "write")
+
+    def _defer(self, failure: DeviceError | DeviceGone, through: int) -> int:
+        """Count the bytes that reached the device now and raise `failure` on the next write.
+
+        Raising at once would lose them from `bytes_to_device`, which must be exactly what the
+        device received; with nothing through there is nothing to lose.
+        """
+        if not through:
+            raise failure
+        self._deferred = failure
+        return through
 
     def read(self, size: int) -> bytes:
         if self.unidirectional or self.interface.in_endpoint is None or size <= 0:
@@ -102,11 +121,7 @@ class UsbPipe:
         if result.code in (libusb.SUCCESS, libusb.ERROR_TIMEOUT):
             return result.transferred
         if result.code == libusb.ERROR_NO_DEVICE:
-            message = f"{self.printer.label} disconnected"
-            if result.transferred:
-                self._gone_after_write = message  # report the bytes that made it, then the loss
-                return result.transferred
-            raise DeviceGone(message)
+            return self._defer(DeviceGone(f"{self.printer.label} disconnected"), result.transferred)
         if result.transferred:
             # Count what got through now; the next transfer meets the fault again and reports it.
             return result.transferred
