@@ -80,8 +80,13 @@ class _Request:
         )
 
     def report(self) -> BidiReport:
-        """The request's report; every timestamp counts from the request's start."""
+        """The request's report; every timestamp counts from the request's start.
+
+        The request ends here, so its printer stream ends too: the bridge would otherwise keep
+        it (and through it the whole request) alive for as long as the port is open.
+        """
         service = self.service
+        service.engine.release([self.stream])
 
         def rel(t: float) -> float:
             return round(t - self.started, 6)
