@@ -386,3 +386,15 @@ def test_a_missing_or_broken_transcript_is_bad_input(tmp_path, capsys) -> None:
     assert main(["run", script, "--device", f"replay:{broken}"]) == 2
     assert "broken.json" in capsys.readouterr().err
     assert main(["run", script, "--record", str(tmp_path / "no" / "dir.json")]) == 2
+
+
+def test_a_quirk_matched_by_model_name_applies_once_the_device_id_is_read(tmp_path) -> None:
+    quirk_file = tmp_path / "quirks.yaml"
+    quirk_file.write_text("quirks: [{model: '^Emu Laser', unidirectional: true}]\n")
+    table = QuirkTable.load([quirk_file])
+    device = open_device(f"emu:{fixture_file(tmp_path)}", RealClock(), table)
+    try:
+        assert device.model.quirks.unidirectional
+        assert device.model.read(64) == b""  # the back channel is not used
+    finally:
+        device.close()

@@ -12,7 +12,7 @@ from usbmon_js.devices.emu import EmulatedPrinter, publish
 from usbmon_js.devices.model import DeviceInfo, PrinterModel, Transport, model_device_id
 from usbmon_js.devices.replay import load_replay
 from usbmon_js.devices.sim import FixturePrinter, default_printer, load_fixture, load_python_model
-from usbmon_js.devices.usb import QuirkTable, UsbPrinter, open_usb_printer
+from usbmon_js.devices.usb import QuirkTable, UsbPrinter, open_usb_printer, refuse_blacklisted
 from usbmon_js.errors import BadInput
 
 SPEC_HELP = (
@@ -40,8 +40,8 @@ def open_device(spec: str, clock: Clock, quirks: QuirkTable | None = None) -> Op
     if kind == "sim":
         return _plain_device(spec, "sim", _open_sim(rest, clock))
     if kind == "usb":
-        printer = open_usb_printer(spec, quirks or QuirkTable.load())
-        return _usb_device(spec, printer)
+        table = quirks or QuirkTable.load()
+        return _usb_device(spec, open_usb_printer(spec, table), table)
     if kind == "emu":
         return _open_emulated(spec, rest, quirks or QuirkTable.load())
     if kind == "replay":
@@ -55,7 +55,11 @@ def _plain_device(spec: str, transport: Transport, model: PrinterModel) -> Opene
     return OpenedDevice(model, DeviceInfo(spec=spec, transport=transport, device_id=model_device_id(model)))
 
 
-def _usb_device(spec: str, printer: UsbPrinter, emulated: EmulatedPrinter | None = None) -> OpenedDevice:
+def _usb_device(
+    spec: str, printer: UsbPrinter, table: QuirkTable, emulated: EmulatedPrinter | None = None
+) -> OpenedDevice:
+    """Read the device ID, then apply the quirks that match its model name too."""
+
     def close() -> None:
         printer.close()
         if emulated is not None:
@@ -63,6 +67,10 @@ def _usb_device(spec: str, printer: UsbPrinter, emulated: EmulatedPrinter | None
 
     try:
         device_id = printer.device_id()
+        model = parse_device_id(device_id).model or ""
+        quirks, _ = table.for_device(printer.device.idVendor, printer.device.idProduct, model)
+        refuse_blacklisted(printer.label, quirks)
+        printer.apply_quirks(quirks)
     except Exception:
         close()
         raise
@@ -78,14 +86,15 @@ def _open_emulated(spec: str, rest: str, quirks: QuirkTable) -> OpenedDevice:
     emulated = publish(model)
     device = emulated.usb_device()
     vendor, product = device.idVendor, device.idProduct
-    table_quirks, _ = quirks.for_device(vendor, product, parse_device_id(model_device_id(model)).model or "")
+    table_quirks, _ = quirks.for_device(vendor, product)
     label = f"emulated USB printer {vendor:04x}:{product:04x} on bus 1 address {emulated.address}"
     try:
+        refuse_blacklisted(label, table_quirks)
         printer = UsbPrinter(device, table_quirks, label)
     except Exception:
         emulated.unplug()
         raise
-    return _usb_device(spec, printer, emulated)
+    return _usb_device(spec, printer, quirks, emulated)
 
 
 def open_sim_model(spec: str, clock: Clock | None = None) -> PrinterModel:

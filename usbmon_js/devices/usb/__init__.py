@@ -5,7 +5,7 @@ from __future__ import annotations
 import usb.core
 
 from usbmon_js.devices.usb.discovery import UsbSelector, find_printers, read_string
-from usbmon_js.devices.usb.quirks import QuirkTable
+from usbmon_js.devices.usb.quirks import Quirks, QuirkTable
 from usbmon_js.devices.usb.transport import UDEV_HINT, UsbPrinter, UsbTimeouts
 from usbmon_js.errors import DeviceUnavailable
 
@@ -36,12 +36,23 @@ def open_usb_printer(spec: str, quirk_table: QuirkTable, timeouts: UsbTimeouts |
         )
     device = chosen[0]
     quirks, _ = quirk_table.for_device(device.idVendor, device.idProduct)
-    if quirks.blacklisted:
-        raise DeviceUnavailable(
-            f"{device_label(device)} is marked as not working with a generic USB printer transport "
-            "(blacklisted quirk); override with --quirk blacklisted=false"
-        )
+    refuse_blacklisted(device_label(device), quirks)
     return UsbPrinter(device, quirks, device_label(device), timeouts)
 
 
-__all__ = ["QuirkTable", "UsbPrinter", "UsbTimeouts", "device_label", "open_usb_printer"]
+def refuse_blacklisted(label: str, quirks: Quirks) -> None:
+    if quirks.blacklisted:
+        raise DeviceUnavailable(
+            f"{label} is marked as not working with a generic USB printer transport "
+            "(blacklisted quirk); override with --quirk blacklisted=false"
+        )
+
+
+__all__ = [
+    "QuirkTable",
+    "UsbPrinter",
+    "UsbTimeouts",
+    "device_label",
+    "open_usb_printer",
+    "refuse_blacklisted",
+]

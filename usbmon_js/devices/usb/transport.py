@@ -158,6 +158,11 @@ class UsbPrinter:
         self._claim(self.print_interface)
         self.pipe = UsbPipe(self, self.print_interface, quirks.unidirectional)
 
+    def apply_quirks(self, quirks: Quirks) -> None:
+        """Quirks matched once the device ID (and so the model name) is known."""
+        self.quirks = quirks
+        self.pipe.unidirectional = quirks.unidirectional or self.print_interface.in_endpoint is None
+
     # -- device model interface -------------------------------------------------------------
 
     def write(self, data: bytes) -> int:
