@@ -398,3 +398,22 @@ def test_a_quirk_matched_by_model_name_applies_once_the_device_id_is_read(tmp_pa
         assert device.model.read(64) == b""  # the back channel is not used
     finally:
         device.close()
+
+
+def test_request_status_uses_the_interface_the_manifest_names(tmp_path, capsys) -> None:
+    manifest = (SCRIPTS / "binary_bidi-manifest.ini").read_text().replace("&MI_01", "&MI_05")
+    for name in ("binary_bidi.js", "binary_bidi.xml"):
+        (tmp_path / name).write_bytes((SCRIPTS / name).read_bytes())
+    (tmp_path / "manifest.ini").write_text(manifest)
+    code, report = run_json(
+        [
+            "--manifest",
+            str(tmp_path / "manifest.ini"),
+            "--device",
+            f"emu:{DEVICES / 'binary_bidi_printer.yaml'}",
+        ],
+        capsys,
+    )
+    assert code == 0, report["errors"]
+    assert report["calls"].get("requestStatus", 0) == 0  # the printer has no interface 5
+    assert any("no secondary status interface" in warning for warning in report["warnings"])

@@ -163,6 +163,9 @@ def open_port(
         clock = VirtualClock()
         device = open_device(args.device, clock)
     model = device.model
+    numbers = files.manifest.status_interface_numbers if files.manifest else ()
+    if numbers and hasattr(model, "status_interface_number"):
+        model.status_interface_number = numbers[0]  # type: ignore[attr-defined]
     recorder = None
     if getattr(args, "record", None) is not None:
         recorder = RecordingPrinter(

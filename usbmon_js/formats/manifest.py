@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,12 @@ class DriverManifest:
     @property
     def soft_reset_on_cancel(self) -> bool:
         return "SoftResetOnJobCancellation" in self.flags
+
+    @property
+    def status_interface_numbers(self) -> tuple[int, ...]:
+        """The `MI_xx` interface numbers (hex, as Windows writes them) in BidiUSBStatusInterface IDs."""
+        found = (re.search(r"&MI_([0-9A-Fa-f]{2})\b", text) for text in self.status_interfaces)
+        return tuple(int(match.group(1), 16) for match in found if match)
 
 
 def load_manifest(path: Path) -> DriverManifest:

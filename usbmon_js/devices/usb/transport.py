@@ -155,6 +155,7 @@ class UsbPrinter:
         self._claimed: list[int] = []
         self._status_pipe: UsbPipe | None = None
         self.device_id_quirks: tuple[str, ...] = ()
+        self.status_interface_number: int | None = None  # from the manifest's BidiUSBStatusInterface
         self._claim(self.print_interface)
         self.pipe = UsbPipe(self, self.print_interface, quirks.unidirectional)
 
@@ -212,10 +213,18 @@ class UsbPrinter:
             self._control(pc.CLASS_OUT_INTERFACE, pc.SOFT_RESET, 0, number, None)
 
     def status_interface(self) -> UsbPipe | None:
-        """The second printer/vendor interface with bulk IN and OUT, claimed on first use."""
+        """The status interface, claimed on first use.
+
+        The one the manifest names (`&MI_xx`, set as `status_interface_number`), else the second
+        printer/vendor interface that has bulk IN and OUT.
+        """
         if self._status_pipe is None:
             candidates = [
-                i for i in self.interfaces[1:] if i.in_endpoint is not None and i.out_endpoint is not None
+                i
+                for i in self.interfaces[1:]
+                if i.in_endpoint is not None
+                and i.out_endpoint is not None
+                and self.status_interface_number in (None, i.number)
             ]
             if not candidates:
                 return None
