@@ -1,186 +1,199 @@
-"""`make bench`: host throughput and start-up, each figure as a ratio to a baseline from the same run.
+"""`make bench`: one table of host throughput, Bidi, start-up and memory, each against a baseline.
 
-The machine is noisy, so absolute numbers mean little; the ratios (to a raw Python chunk copy
-measured moments before, and to the USB 2.0 High-Speed bulk line rate) are what to compare.
-`--quick` runs tiny sizes (used by the test suite to check the harness itself).
+The machine is noisy, so absolute numbers mean little; every figure carries a baseline measured
+in the same run (a raw Python copy of the same data, the USB 2.0 High-Speed line rate, the node
+mock, jsbox alone, Python alone on the same printer) and the ratio is what to compare across
+commits. Results are also written as JSON. `--quick` runs tiny sizes: it only checks the harness.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
+import platform
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+import bidi_rate
+import emu_rate
+import memory
+import startup
+from jobs import CHUNKED_4K, WHOLE_BUFFER
+from rows import USB2_HS_BYTES_PER_S, Baseline, Row, print_table, rate_row, ratio_row
+from throughput import node_rate, pipeline_rate, raw_copy_rate
 
-from usbmon_js.clock import VirtualClock
-from usbmon_js.debugging.probe import Probe
-from usbmon_js.debugging.session import DebugSession
-from usbmon_js.devices.model import DeviceInfo
-from usbmon_js.devices.spec import open_device
-from usbmon_js.engine.script import DriverScript
-from usbmon_js.formats.bidi_xml import load_bidi_xml
-from usbmon_js.portmon.job import JobData
-from usbmon_js.portmon.port import PortMonitor
-from usbmon_js.portmon.settings import PipelineSettings
-
-USB2_HS_BYTES_PER_S = 13 * 512 * 8000  # 53,248,000 B/s
-ROOT = Path(__file__).resolve().parent.parent
-BIDI_SCRIPT = ROOT / "scripts" / "binary_bidi.js"
-BIDI_PRINTER = f"sim:{ROOT / 'fixtures' / 'devices' / 'binary_bidi_printer.yaml'}"
-WHOLE_BUFFER = """
-function writePrintData(ctx, data, stream, progress) {
-  progress.ProcessedByteCount = stream.Write(data);
-  return 0;
-}
-"""
-CHUNKED_4K = """
-function writePrintData(ctx, data, stream, progress) {
-  progress.ProcessedByteCount = stream.Write(data.slice(0, 4096));
-  return 0;
-}
-"""
+MIB = 1 << 20
 
 
-class CountingPrinter:
-    def __init__(self) -> None:
-        self.received = 0
-
-    def write(self, data: bytes) -> int:
-        self.received += len(data)
-        return len(data)
-
-    def read(self, size: int) -> bytes:
-        return b""
-
-
-def raw_copy_rate(job: bytes, chunk: int) -> float:
-    start = time.perf_counter()
-    sink = bytearray()
-    view = memoryview(job)
-    for offset in range(0, len(job), chunk):
-        sink += view[offset : offset + chunk]
-    return len(job) / (time.perf_counter() - start)
-
-
-def pipeline_rate(source: str, job: bytes) -> float:
-    printer = CountingPrinter()
-    script = DriverScript.from_bytes(Path("bench.js"), source.encode())
-    info = DeviceInfo(spec="bench", transport="sim", device_id="")
-    with PortMonitor(script, printer, info, clock=VirtualClock(), settings=PipelineSettings()) as port:
-        start = time.perf_counter()
-        report = port.print_job(JobData.from_bytes(job))
-        elapsed = time.perf_counter() - start
-    assert report.outcome == "completed" and printer.received == len(job), report.errors
-    return len(job) / elapsed
-
-
-def cold_start_ms(script_size: int) -> float:
-    filler = "".join(
-        f"var table{i} = [{','.join(str(j) for j in range(40))}];\n" for i in range(script_size // 130)
-    )
-    source = filler + "function startPrintJob() { return 0; }\n"
-    script = DriverScript.from_bytes(Path("cold.js"), source.encode())
-    info = DeviceInfo(spec="bench", transport="sim", device_id="")
-    start = time.perf_counter()
-    with PortMonitor(script, CountingPrinter(), info, clock=VirtualClock()) as port:
-        port.print_job(JobData.from_bytes(b""))
-        elapsed = time.perf_counter() - start
-    return elapsed * 1000
-
-
-def bidi_query_seconds(queries: int, probe: Probe | None) -> float:
-    """Seconds per `\\Printer` Get (every value, one getSchemas round trip each), best of three."""
-    script = DriverScript.from_file(BIDI_SCRIPT)
-    schema = load_bidi_xml(BIDI_SCRIPT.with_suffix(".xml"))
-    clock = VirtualClock()
-    device = open_device(BIDI_PRINTER, clock)
-    watching = probe.watching() if probe is not None else contextlib.nullcontext()
-    best = float("inf")
-    with watching, PortMonitor(script, device.model, device.info, clock=clock, bidi_schema=schema) as port:
-        for _ in range(3):
-            start = time.perf_counter()
-            for _ in range(queries):
-                report = port.bidi_get(["\\Printer"])
-                clock.advance(3600)  # past every refreshInterval: the next Get asks the script again
-            best = min(best, (time.perf_counter() - start) / queries)
-            assert report.ok and report.calls.get("getSchemas"), report.errors
-    return best
-
-
-def instrumented_bidi_rows(queries: int) -> list[dict[str, object]]:
-    """The debugger's and coverage's cost on a Bidi query, as a multiple of the plain run."""
-    plain = bidi_query_seconds(queries, None)
-    script = DriverScript.from_file(BIDI_SCRIPT)
-    debug = Probe(script, "debug")
-    debug.listener = DebugSession(debug.map)  # attached, no breakpoints: what `debug` costs to run
-    rows: list[dict[str, object]] = [
-        {"benchmark": "Bidi getSchemas query, plain", "value": plain * 1000, "unit": "ms"},
-    ]
-    for name, probe in (("under the debugger", debug), ("with coverage", Probe(script, "coverage"))):
+def throughput_rows(size: int) -> tuple[list[Row], Baseline]:
+    job = os.urandom(size)
+    baseline = Baseline("raw Python 64 KiB chunk copy", raw_copy_rate(job) / 1e6, "MB/s")
+    rows = []
+    goals = {"whole-buffer passthrough": 53.2, "chunked 4 KiB passthrough": 25.0}
+    node = {
+        name: node_rate(source, size) for name, source in (("whole", WHOLE_BUFFER), ("chunked", CHUNKED_4K))
+    }
+    for (name, source), key in zip(
+        (("whole-buffer passthrough", WHOLE_BUFFER), ("chunked 4 KiB passthrough", CHUNKED_4K)),
+        ("whole", "chunked"),
+        strict=True,
+    ):
+        rate = pipeline_rate(source, job)
+        node_bps = node[key]
+        goal = goals[name]
+        met = rate / 1e6 >= goal and (key != "whole" or node_bps is None or rate > node_bps)
         rows.append(
-            {
-                "benchmark": f"Bidi getSchemas query {name} (× plain; must stay under 5)",
-                "value": bidi_query_seconds(queries, probe) / plain,
-                "unit": "×",
-            }
+            rate_row(
+                name,
+                rate,
+                baseline,
+                vs_node=rate / node_bps if node_bps else None,
+                goal=f"≥ {goal} MB/s" + (", > node" if key == "whole" else ""),
+                met=met,
+            )
         )
-    return [{**row, "vs_baseline": None, "vs_usb2_hs": None} for row in rows]
+    for key, label in (("whole", "whole-buffer"), ("chunked", "chunked 4 KiB")):
+        if node[key] is not None:
+            rows.append(rate_row(f"node mock, {label} passthrough (reference)", node[key], baseline))
+    return rows, baseline
+
+
+def bidi_rows(queries: int) -> list[Row]:
+    exchange = bidi_rate.device_exchange_seconds(queries)
+    baseline = Baseline("same query/reply by Python alone", 1 / exchange, "/s")
+    rows = []
+    for name, per_get in (
+        ("on the port's thread", bidi_rate.service_get_seconds(bidi_rate.ONE_VALUE, queries)),
+        ("from a client thread", bidi_rate.bidi_get_seconds(bidi_rate.ONE_VALUE, queries)),
+    ):
+        rows.append(
+            ratio_row(
+                f"Bidi getSchemas round trips {name} (1 value, 1 device query)",
+                1 / per_get,
+                "/s",
+                baseline,
+                goal="≥ 5,000 /s",
+                met=1 / per_get >= 5000,
+            )
+        )
+    hop = bidi_rate.thread_hop_seconds(queries)
+    rows.append(
+        Row(
+            "thread hand-off client → port worker → client (no work)",
+            hop * 1e6,
+            "µs",
+            Baseline("Bidi Get from a client thread", 1e6 / rows[-1].value, "µs"),
+            vs_baseline=hop * rows[-1].value,
+        )
+    )
+    plain, ratios = bidi_rate.instrumented_ratios(max(queries // 4, 5))
+    rows.append(Row("Bidi getSchemas query, plain", plain * 1000, "ms"))
+    for name, ratio in ratios.items():
+        rows.append(
+            Row(
+                f"Bidi getSchemas query {name} (× plain; must stay under 5)",
+                ratio,
+                "×",
+                goal="< 5 ×",
+                met=ratio < 5,
+            )
+        )
+    return rows
+
+
+def startup_rows(runs: int) -> list[Row]:
+    times = startup.measure(memory.COLD_SCRIPT_BYTES, runs)
+    baseline = Baseline("jsbox alone: runtime + script + call", times["bare_ms"], "ms")
+    cold = times["cold_ms"]
+    return [
+        ratio_row(
+            "cold start (engine + 35 KB script + startPrintJob)",
+            cold,
+            "ms",
+            baseline,
+            goal="≤ 5 ms",
+            met=cold <= 5,
+        )
+    ]
+
+
+def memory_rows(ports: int, job_mib: int, flat_mib: int) -> list[Row]:
+    bare = memory.measure("bare", ports)["bytes_per_runtime"] / MIB
+    baseline = Baseline("bare jsbox runtime + same script", bare, "MiB")
+    per_port = memory.measure("ports", ports)["bytes_per_port"] / MIB
+    job = memory.measure("job", job_mib)["peak_bytes_added"] / MIB
+    flat = memory.measure("flat", flat_mib)
+    growth = flat["growth_bytes"] / MIB
+    return [
+        ratio_row(
+            "resident memory per open port", per_port, "MiB", baseline, goal="≤ 2 MiB", met=per_port <= 2
+        ),
+        ratio_row(f"resident memory added by a running {job_mib} MiB job", job, "MiB", baseline),
+        Row(
+            f"RSS growth while a {flat_mib} MiB job is stashed in TemporaryStreams",
+            growth,
+            "MiB",
+            Baseline("bytes stashed", flat["stashed_bytes"] / MIB, "MiB"),
+            vs_baseline=growth / max(flat["stashed_bytes"] / MIB, 1e-9),
+            goal="flat (≤ 16 MiB)",
+            met=growth <= 16,
+        ),
+    ]
+
+
+def emu_rows(size_mib: int) -> list[Row]:
+    try:
+        rates = emu_rate.measure(size_mib)
+    except RuntimeError as exc:
+        print(f"emu: row skipped: {exc}")
+        return []
+    baseline = Baseline(
+        "raw UsbPrinter.write, 64 KiB, same emu device", rates["raw_bytes_per_s"] / 1e6, "MB/s"
+    )
+    return [
+        rate_row(
+            f"emu:sim whole-buffer passthrough ({size_mib} MiB)", rates["pipeline_bytes_per_s"], baseline
+        )
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check the harness runs")
     parser.add_argument("--json", type=Path, default=Path("bench-results.json"), help="where to save results")
+    parser.add_argument("--job-mib", type=int, default=64, help="size of the throughput job")
+    parser.add_argument(
+        "--flat-mib", type=int, default=1024, help="size of the job stashed for the memory row"
+    )
+    parser.add_argument("--emu-mib", type=int, default=16, help="size of the job sent through emu:")
     args = parser.parse_args()
-    size = (256 << 10) if args.quick else (16 << 20)
-    job = os.urandom(size)
+    if args.quick:
+        args.job_mib, args.flat_mib, args.emu_mib = 0, 2, 1
+    size = (256 << 10) if args.quick else args.job_mib * MIB
+    started = time.perf_counter()
 
-    baseline = raw_copy_rate(job, 64 << 10)
-    rows = []
-    for name, source in (
-        ("whole-buffer passthrough", WHOLE_BUFFER),
-        ("chunked 4 KiB passthrough", CHUNKED_4K),
-    ):
-        rate = pipeline_rate(source, job)
-        rows.append(
-            {
-                "benchmark": name,
-                "value": rate / 1e6,
-                "unit": "MB/s",
-                "vs_baseline": rate / baseline,
-                "vs_usb2_hs": rate / USB2_HS_BYTES_PER_S,
-            }
-        )
-    rows += instrumented_bidi_rows(5 if args.quick else 200)
-    cold = cold_start_ms(35 * 1024)
-    rows.append(
-        {
-            "benchmark": "cold start (engine + 35 KB script + startPrintJob)",
-            "value": cold,
-            "unit": "ms",
-            "vs_baseline": None,
-            "vs_usb2_hs": None,
-        }
-    )
+    rows, baseline = throughput_rows(size)
+    rows += bidi_rows(20 if args.quick else 2000)
+    rows += startup_rows(3 if args.quick else 21)
+    rows += memory_rows(4 if args.quick else 20, max(args.job_mib, 1), args.flat_mib)
+    rows += emu_rows(args.emu_mib)
 
-    table = Table(
-        title=f"usbmon-js benchmarks ({size >> 10} KiB job; baseline: raw Python 64 KiB chunk copy "
-        f"{baseline / 1e6:,.0f} MB/s)"
+    print_table(
+        f"usbmon-js benchmarks: {size / MIB:g} MiB job in 64 KiB buffers; USB 2.0 HS line rate "
+        f"{USB2_HS_BYTES_PER_S / 1e6:.1f} MB/s; {time.perf_counter() - started:.0f} s",
+        rows,
     )
-    for column in ("benchmark", "value", "× baseline", "× USB 2.0 HS"):
-        table.add_column(column, justify="left" if column == "benchmark" else "right")
-    for row in rows:
-        ratio = f"{row['vs_baseline']:.4f}" if row["vs_baseline"] is not None else "—"
-        usb = f"{row['vs_usb2_hs']:.3f}" if row["vs_usb2_hs"] is not None else "—"
-        table.add_row(row["benchmark"], f"{row['value']:,.2f} {row['unit']}", ratio, usb)
-    Console().print(table)
     args.json.write_text(
-        json.dumps({"job_bytes": size, "baseline_mb_s": baseline / 1e6, "rows": rows}, indent=2)
+        json.dumps(
+            {
+                "job_bytes": size,
+                "baseline_mb_s": baseline.value,
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "rows": [row.to_json() for row in rows],
+            },
+            indent=2,
+        )
     )
 
 

@@ -33,6 +33,7 @@ class HostBridge:
         self._sent_layouts: set[type] = set()
         self._released: list[int] = []
         self.pending: dict[str, Any] = {}
+        self._staged: list[bytes] = []  # byte Arrays checked by js_stage, for the next js_call
         self.deadline: float | None = None
         self.call_timeout: float | None = None
         self.interrupt: threading.Event | None = None
@@ -76,7 +77,23 @@ class HostBridge:
         spec["released"] = self.take_released()
         return spec
 
+    def js_stage(self, values: list[Any]) -> int:
+        """Keep a script's byte Array as bytes for the host call that follows: its slot, or -1.
+
+        jsbox has already copied the Array into a list; bytearray() checks every element is an
+        int 0-255 at C speed (three times faster than bytes() on a list). The shim rules out
+        booleans and BigInts (ints here) itself.
+        """
+        try:
+            self._staged.append(bytes(bytearray(values)))
+        except (TypeError, ValueError):
+            return -1
+        return len(self._staged) - 1
+
     def js_call(self, hid: int, name: str, args: list[Any]) -> Any:
+        if self._staged and any(type(arg) is dict and "!s" in arg for arg in args):
+            staged, self._staged = self._staged, []
+            args = [staged[arg["!s"]] if type(arg) is dict and "!s" in arg else arg for arg in args]
         return self._dispatch(hid, name, lambda obj: obj.com_invoke(name, args), args)
 
     def js_get(self, hid: int, name: str) -> Any:

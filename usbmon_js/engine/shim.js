@@ -9,8 +9,9 @@ const hostCall = globalThis.__usbmon_call;
 const hostGet = globalThis.__usbmon_get;
 const hostSet = globalThis.__usbmon_set;
 const hostArgs = globalThis.__usbmon_args;
+const hostStage = globalThis.__usbmon_stage;
 const token = globalThis.__usbmon_token;
-for (const name of ["__usbmon_call", "__usbmon_get", "__usbmon_set", "__usbmon_args", "__usbmon_token",
+for (const name of ["__usbmon_call", "__usbmon_get", "__usbmon_set", "__usbmon_args", "__usbmon_stage", "__usbmon_token",
                     "console", "performance", "queueMicrotask", "TextEncoder", "TextDecoder",
                     "DOMException", "atob", "btoa"]) {
   delete globalThis[name];
@@ -23,10 +24,14 @@ const isView = ArrayBuffer.isView;
 const DataViewCtor = DataView;
 const ArrayBufferCtor = ArrayBuffer;
 const slice = Array.prototype.slice;
+const toSpliced = Array.prototype.toSpliced;
+const indexOf = Array.prototype.indexOf;
+const mathMax = Math.max;
 const apply = Reflect.apply;
 const hasOwn = Object.prototype.hasOwnProperty;
 const defineProperty = Object.defineProperty;
 const create = Object.create;
+const objectKeys = Object.keys;
 const ProxyCtor = Proxy;
 const MapCtor = Map;
 const WeakSetCtor = WeakSet;
@@ -47,12 +52,79 @@ const bufferOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(U8.protot
 const detachedDescriptor = Object.getOwnPropertyDescriptor(ArrayBufferCtor.prototype, "detached");
 const isDetached = detachedDescriptor ? detachedDescriptor.get : function () { return false; };
 
-const layouts = new MapCtor();   // interface name -> {members: {lowercase: [Name, kind, bytesArgs]}}
+const layouts = create(null);   // interface name -> its members by lower-case name, and traps
 const proxies = new MapCtor();   // handle id -> proxy (cleared of released handles)
 const hostObjects = new WeakSetCtor();  // every proxy handed out, to refuse them as arguments
 
+// Bytes become a real Array. toSpliced allocates the result once at its final size, which
+// makes it the cheapest way QuickJS has to build one (docs/performance.md).
 function bytesToArray(u8) {
-  return apply(slice, u8, []);
+  return apply(toSpliced, u8, [0, 0]);
+}
+
+// printData re-presented after a partial ProcessedByteCount: copying the rest out of a private
+// Array of the buffer costs a third of building it from bytes again. The copy is never handed
+// out, so nothing a script does to its printData can reach the next call's.
+let presented = { key: null, start: 0, rest: null };
+const MAX_KEPT = 1 << 18;
+
+function presentPrintData(u8, key, offset) {
+  if (presented.key !== key) {
+    presented = { key: key, start: offset, rest: null };
+    return bytesToArray(u8);  // the first presentation of a buffer: most buffers need no other
+  }
+  if (u8.length > MAX_KEPT) return bytesToArray(u8);  // too big to keep a second copy of
+  if (presented.rest === null || offset < presented.start) {
+    presented.rest = bytesToArray(u8);
+    presented.start = offset;
+  }
+  return apply(toSpliced, presented.rest, [0, offset - presented.start]);
+}
+
+// An Array going to the host: the common case, a plain Array of byte numbers, is checked and
+// copied by jsbox and Python at C speed; anything else takes the element loop below, which
+// gives the exact error. Both read `length` and every element once, in order.
+const FAST_MIN = 128;           // below this the loop is quicker than the extra host call
+const FAST_ELEMENTS = 1 << 18;  // a bigger one takes the loop: its 16-byte-per-element copy
+                                // would eat into the script's heap
+const MAX_APPLY = 65535;        // QuickJS' argument-count limit for Function.prototype.apply
+
+function stagedArray(value, member) {
+  const n = value.length;
+  if (!(n >= FAST_MIN && n <= FAST_ELEMENTS)) return toByteArray(value, n, member);
+  const copy = apply(toSpliced, value, [0, 0]);  // a plain fast Array no script code can touch
+  const slot = stageByteNumbers(copy);
+  if (slot >= 0) return { "!s": slot };  // the bridge swaps this for the staged bytes
+  return toByteArray(copy, copy.length, member);
+}
+
+// The slot of the bytes the bridge now holds for `copy`, or -1 if it is not all byte numbers.
+function stageByteNumbers(copy) {
+  let slot = -1;
+  try {
+    slot = hostStage(copy);  // Python: -1 for anything but ints 0-255
+  } catch (error) {
+    return -1;  // something jsbox cannot copy (a symbol, a function, a cycle, a Proxy)
+  }
+  // jsbox hands booleans and BigInts over as ints; look for them in the copy. With no objects
+  // left in it (they fail above), Math.max runs no script code and throws only on a BigInt.
+  if (slot < 0 || apply(indexOf, copy, [true]) >= 0 || apply(indexOf, copy, [false]) >= 0) return -1;
+  try {
+    while (copy.length > MAX_APPLY) {
+      const end = copy.length - MAX_APPLY;
+      if (end <= 4096) {  // a 64 KiB buffer is one element too long: look at the few left over
+        for (let i = MAX_APPLY; i < copy.length; i++) if (typeof copy[i] === "bigint") return -1;
+        copy.length = MAX_APPLY;
+      } else {
+        apply(mathMax, undefined, apply(toSpliced, copy, [0, end]));
+        copy.length = end;
+      }
+    }
+    apply(mathMax, undefined, copy);
+  } catch (error) {
+    return -1;
+  }
+  return slot;
 }
 
 function toBytes(value, member) {
@@ -63,15 +135,16 @@ function toBytes(value, member) {
     return value;
   }
   if (value instanceof ArrayBufferCtor) return new U8(value);
-  let source = value;
-  if (isView(value) && !(value instanceof DataViewCtor)) {
-    source = value;
-  } else if (typeof value === "string") {
+  if (isArray(value)) return stagedArray(value, member);
+  if (typeof value === "string") {
     throw new TypeErrorCtor(member + ": a string is not a byte array");
-  } else if (!isArray(value)) {
+  } else if (!isView(value) || value instanceof DataViewCtor) {
     throw new TypeErrorCtor(member + ": expected a byte array, got " + describe(value));
   }
-  const n = source.length;
+  return toByteArray(value, value.length, member);
+}
+
+function toByteArray(source, n, member) {
   const out = new U8(n);
   for (let i = 0; i < n; i++) {
     const x = source[i];
@@ -90,13 +163,25 @@ function toBytes(value, member) {
 // the script at its next interrupt check. Wait for that stop here, so no vendor `catch` runs.
 const INTERRUPTED = "host function failed: CallInterrupted";
 
-function host(fn, args) {
+function host2(fn, a, b) {
   try {
-    return apply(fn, undefined, args);
+    return fn(a, b);  // a captured host function, called directly: nothing a script can replace
   } catch (error) {
-    if (error !== null && typeof error === "object" && error.message === INTERRUPTED) for (;;) {}
-    throw error;
+    return interrupted(error);
   }
+}
+
+function host3(fn, a, b, c) {
+  try {
+    return fn(a, b, c);
+  } catch (error) {
+    return interrupted(error);
+  }
+}
+
+function interrupted(error) {
+  if (error !== null && typeof error === "object" && error.message === INTERRUPTED) for (;;) {}
+  throw error;
 }
 
 // Arguments that are not byte arrays, made into what COM could receive. Anything jsbox cannot
@@ -151,55 +236,88 @@ function fromHost(result) {
   return result;
 }
 
+// A host object is a Proxy over a bare target. All proxies of one interface share one handler
+// (made once per layout); each proxy's own handler is a one-property object inheriting the
+// traps, so a new object per call (responses, progress, a stream) costs one Proxy, not a set of
+// closures. Member names resolve case-insensitively; each spelling a script uses is kept.
+function layoutFor(iface, layout) {
+  if (layout) {
+    const members = create(null);
+    const names = objectKeys(layout.members);
+    for (let i = 0; i < names.length; i++) members[names[i]] = layout.members[names[i]];
+    const label = "[object " + iface + "]";
+    layouts[iface] = {
+      iface: iface,
+      members: members,
+      spellings: create(null),
+      label: function () { return label; },
+      traps: traps(),
+    };
+  }
+  return layouts[iface];
+}
+
+function resolve(shape, key) {
+  if (typeof key !== "string") return undefined;
+  const known = shape.spellings[key];
+  if (known !== undefined) return known;
+  const spec = shape.members[apply(lower, key, [])];
+  if (spec !== undefined) shape.spellings[key] = spec;
+  return spec;
+}
+
+function traps() {
+  const handler = create(null);
+  handler.get = function (target, key) {
+    const shape = this.shape;
+    const spec = resolve(shape, key);
+    if (spec === undefined) return key === "toString" || key === "valueOf" ? shape.label : undefined;
+    return spec[1] === 0 ? method(this, spec) : fromHost(host2(hostGet, this.hid, spec[0]));
+  };
+  handler.set = function (target, key, value) {
+    const iface = this.shape.iface;
+    const spec = resolve(this.shape, key);
+    if (spec === undefined) throw new TypeErrorCtor(iface + " has no member '" + toStr(key) + "'");
+    if (spec[1] !== 2) throw new TypeErrorCtor(spec[0] + ": cannot assign to a read-only " + (spec[1] === 0 ? "method" : "property") + " of " + iface);
+    fromHost(host3(hostSet, this.hid, spec[0], toHostValue(value, spec[0])));
+    return true;
+  };
+  handler.has = function (target, key) { return resolve(this.shape, key) !== undefined; };
+  handler.deleteProperty = function (target, key) { throw new TypeErrorCtor("cannot delete '" + toStr(key) + "' of " + this.shape.iface); };
+  handler.defineProperty = function (target, key) { throw new TypeErrorCtor("cannot define '" + toStr(key) + "' on " + this.shape.iface); };
+  handler.setPrototypeOf = function () { return false; };
+  handler.ownKeys = function () { return []; };
+  return handler;
+}
+
+function method(handler, spec) {
+  const name = spec[0];
+  const made = handler.methods[name];
+  if (made !== undefined) return made;
+  const hid = handler.hid;
+  const bytesArgs = spec[2];
+  const bytesAt = create(null);
+  for (let i = 0; i < bytesArgs.length; i++) bytesAt[bytesArgs[i]] = true;
+  const fn = function () {
+    const args = [];
+    for (let i = 0; i < arguments.length; i++) {
+      args[i] = bytesAt[i] === true ? toBytes(arguments[i], name) : toHostValue(arguments[i], name);
+    }
+    return fromHost(host3(hostCall, hid, name, args));
+  };
+  handler.methods[name] = fn;
+  return fn;
+}
+
 function proxyFor(hid, iface, layout) {
   let proxy = apply(mapGet, proxies, [hid]);
   if (proxy !== undefined) return proxy;
-  if (layout) apply(mapSet, layouts, [iface, layout]);
-  const members = apply(mapGet, layouts, [iface]).members;
-  const methods = create(null);
-  const resolve = function (key) {
-    if (typeof key !== "string") return undefined;
-    const lowered = apply(lower, key, []);
-    return apply(hasOwn, members, [lowered]) ? members[lowered] : undefined;
-  };
-  const method = function (spec) {
-    const name = spec[0];
-    if (methods[name]) return methods[name];
-    const bytesArgs = spec[2];
-    const bytesAt = create(null);
-    for (let i = 0; i < bytesArgs.length; i++) bytesAt[bytesArgs[i]] = true;
-    const fn = function () {
-      const args = apply(slice, arguments, []);
-      for (let i = 0; i < args.length; i++) {
-        args[i] = apply(hasOwn, bytesAt, [i]) ? toBytes(args[i], name) : toHostValue(args[i], name);
-      }
-      return fromHost(host(hostCall, [hid, name, args]));
-    };
-    methods[name] = fn;
-    return fn;
-  };
-  const label = "[object " + iface + "]";
-  proxy = new ProxyCtor(create(null), {
-    get: function (target, key) {
-      const spec = resolve(key);
-      if (spec === undefined) {
-        return key === "toString" || key === "valueOf" ? function () { return label; } : undefined;
-      }
-      return spec[1] === 0 ? method(spec) : fromHost(host(hostGet, [hid, spec[0]]));
-    },
-    set: function (target, key, value) {
-      const spec = resolve(key);
-      if (spec === undefined) throw new TypeErrorCtor(iface + " has no member '" + toStr(key) + "'");
-      if (spec[1] !== 2) throw new TypeErrorCtor(spec[0] + ": cannot assign to a read-only " + (spec[1] === 0 ? "method" : "property") + " of " + iface);
-      fromHost(host(hostSet, [hid, spec[0], toHostValue(value, spec[0])]));
-      return true;
-    },
-    has: function (target, key) { return resolve(key) !== undefined; },
-    deleteProperty: function (target, key) { throw new TypeErrorCtor("cannot delete '" + toStr(key) + "' of " + iface); },
-    defineProperty: function (target, key) { throw new TypeErrorCtor("cannot define '" + toStr(key) + "' on " + iface); },
-    setPrototypeOf: function () { return false; },
-    ownKeys: function () { return []; },
-  });
+  const shape = layoutFor(iface, layout);
+  const handler = create(shape.traps);
+  handler.shape = shape;
+  handler.hid = hid;
+  handler.methods = create(null);
+  proxy = new ProxyCtor(create(null), handler);
   apply(mapSet, proxies, [hid, proxy]);
   apply(weakAdd, hostObjects, [proxy]);
   return proxy;
@@ -207,6 +325,7 @@ function proxyFor(hid, iface, layout) {
 
 function decodeArg(spec) {
   if (apply(hasOwn, spec, ["!h"])) return proxyFor(spec["!h"], spec.c, spec.l);
+  if (apply(hasOwn, spec, ["p"])) return presentPrintData(spec.b, spec.p[0], spec.p[1]);
   if (apply(hasOwn, spec, ["b"])) return bytesToArray(spec.b);
   return spec.v;
 }
@@ -257,7 +376,12 @@ function invoke(callerToken, entry) {
     return found;
   }
   const args = [];  // decoded first: it records the class layouts that travel with new handles
-  for (let i = 0; i < spec.args.length; i++) args[i] = decodeArg(spec.args[i]);
+  let printData = false;
+  for (let i = 0; i < spec.args.length; i++) {
+    args[i] = decodeArg(spec.args[i]);
+    printData = printData || apply(hasOwn, spec.args[i], ["p"]);
+  }
+  if (!printData) presented = { key: null, start: 0, rest: null };  // free the buffer's copy
   const fn = globalThis[entry];
   if (typeof fn !== "function") return { missing: typeof fn };
   let result;

@@ -8,6 +8,7 @@ Every wait is bounded, so no script or device can hang the job.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from usbmon_js.com.streams import PrinterStream
 from usbmon_js.devices.channel import DeviceChannel
 from usbmon_js.devices.model import DeviceGone, DeviceInfo
 from usbmon_js.engine.outcome import CallResult
-from usbmon_js.engine.quickjs import Bytes, ScriptEngine
+from usbmon_js.engine.quickjs import PrintData, ScriptEngine
 from usbmon_js.errors import DeviceError
 from usbmon_js.portmon.bidi.events import EventEvaluator
 from usbmon_js.portmon.bidi.supported import SupportedSchema
@@ -29,6 +30,8 @@ from usbmon_js.portmon.report import DeviceReportInfo, ErrorKind, JobReport, Scr
 from usbmon_js.portmon.settings import PipelineSettings
 from usbmon_js.portmon.status import StatusPoller
 from usbmon_js.portmon.trace import TraceWriter
+
+_buffer_keys = itertools.count()
 
 
 class _JobEnded(Exception):
@@ -141,6 +144,7 @@ class JobPipeline:
     def _write_port(self, buffer: bytes) -> None:
         """WritePort: call writePrintData until the script has consumed the whole buffer."""
         offset = 0
+        key = str(next(_buffer_keys))  # names this buffer for the shim (see PrintData)
         guard = _Progress(self.clock, last=self.clock.now(), marks=(self.status.bytes_consumed, self._sent()))
         while offset < len(buffer):
             self._check_cancel()
@@ -148,7 +152,7 @@ class JobPipeline:
             if not self.engine.has("writePrintData"):
                 offset += self._passthrough(buffer[offset:])
             else:
-                offset += self._write_print_data(buffer[offset:], guard)
+                offset += self._write_print_data(PrintData.rest_of(key, buffer, offset), guard)
             moved = guard.update(self.status.bytes_consumed, self._sent())
             if self.device_gone:
                 self._error("writePrintData", "device", "the device disappeared; the job cannot continue")
@@ -156,15 +160,14 @@ class JobPipeline:
             if not moved:
                 self._wait_for_progress(guard)
 
-    def _write_print_data(self, remaining: bytes, guard: _Progress) -> int:
+    def _write_print_data(self, data: PrintData, guard: _Progress) -> int:
         progress = WritePrintDataProgress()
-        data = Bytes(remaining)
         if self.write_signature == "docs":
             args = [self.context, progress, data, self.stream]
         else:
             args = [self.context, data, self.stream, progress]
         result = self._call("writePrintData", args, extra=[progress])
-        consumed = min(max(progress.processed, 0), len(remaining))
+        consumed = min(max(progress.processed, 0), len(data))
         if consumed != progress.processed:
             self._warn(f"writePrintData set ProcessedByteCount={progress.processed}; clamped to {consumed}")
         self.status.bytes_consumed += consumed
