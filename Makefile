@@ -34,8 +34,8 @@ demo: setup
 	$(BIN)/usbmon-js run scripts/host_based_duplex.js
 
 lint: setup
-	$(BIN)/ruff check usbmon_js tests
-	$(BIN)/ruff format --check usbmon_js tests
+	$(BIN)/ruff check usbmon_js tests benchmarks scripts
+	$(BIN)/ruff format --check usbmon_js tests benchmarks scripts
 
 test: setup lint
 	$(BIN)/python -m pytest
