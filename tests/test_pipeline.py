@@ -403,3 +403,19 @@ function writePrintData(ctx, data, stream, progress) {
     assert [e.kind for e in report.errors] == ["timeout"]
     assert "inside host calls" in report.errors[0].message  # the host-side deadline, on the virtual clock
     assert clock.now() >= 2.0 and printer.received == bytearray()
+
+
+def test_sending_without_consuming_ends_in_no_progress() -> None:
+    """decisions.md counts consumed bytes only: a script that writes a byte and retries forever ends."""
+    script = """
+    function writePrintData(ctx, data, stream, progress) {
+      stream.Write([0]);
+      progress.ProcessedByteCount = 0;
+      return ctx.ReturnCodes.Retry;
+    }
+    """
+    report, _, _ = run_job(script, no_progress_timeout_s=5)
+    assert report.outcome == "failed"
+    assert [e.kind for e in report.errors] == ["no_progress"]
+    assert report.bytes_consumed == 0 and report.bytes_to_device > 0
+    assert 5 <= report.duration_s < 10  # simulated time: the limit, not a wall-clock bound

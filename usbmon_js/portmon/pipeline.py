@@ -41,7 +41,8 @@ class _JobEnded(Exception):
 
 @dataclass
 class _Progress:
-    """The no-progress guard: consumed bytes or bytes sent both count as progress."""
+    """The no-progress guard: only consumed bytes count (decisions.md), so a script that keeps
+    sending without ever consuming the job backs off and ends with `no_progress`."""
 
     clock: Clock
     last: float = 0.0
@@ -50,7 +51,7 @@ class _Progress:
     marks: tuple[int, int] = (0, 0)
 
     def update(self, consumed: int, sent: int) -> bool:
-        moved = (consumed, sent) != self.marks
+        moved = consumed != self.marks[0]
         self.marks = (consumed, sent)
         if moved:
             self.last = self.clock.now()
