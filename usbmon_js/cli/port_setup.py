@@ -16,10 +16,10 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from usbmon_js.clock import Clock, RealClock, VirtualClock
+from usbmon_js.clock import Clock, VirtualClock
 from usbmon_js.com.property_bag import Property, PropertyBag
 from usbmon_js.devices.replay import RecordingPrinter
-from usbmon_js.devices.spec import SPEC_HELP, open_device
+from usbmon_js.devices.spec import SPEC_HELP
 from usbmon_js.devices.usb.quirks import QuirkTable
 from usbmon_js.engine.limits import SandboxLimits
 from usbmon_js.engine.script import DriverScript
@@ -29,6 +29,8 @@ from usbmon_js.formats.driver_events import DriverEvents, check_events_against_s
 from usbmon_js.formats.loading import describe_validation_error
 from usbmon_js.formats.manifest import DriverManifest, load_manifest
 from usbmon_js.formats.property_file import load_property_file
+from usbmon_js.portmon.isolation.recipe import PortRecipe
+from usbmon_js.portmon.opening import open_recipe_device, recipe_port
 from usbmon_js.portmon.port import PortMonitor
 from usbmon_js.portmon.settings import PipelineSettings
 
@@ -157,15 +159,9 @@ def open_port(
     args: argparse.Namespace, files: DriverFiles, settings: PipelineSettings, *, virtual_time: bool
 ) -> Iterator[tuple[PortMonitor, Clock]]:
     """Open `--device` and a port on it; simulated devices run in virtual time when asked to."""
-    clock: Clock = RealClock()
-    device = open_device(args.device, clock, quirk_table(args))
-    if device.simulated and virtual_time:
-        clock = VirtualClock()
-        device = open_device(args.device, clock)
+    recipe = port_recipe(args, files, settings, virtual_time=virtual_time)
+    device, clock = open_recipe_device(recipe, quirk_table(args))
     model = device.model
-    numbers = files.manifest.status_interface_numbers if files.manifest else ()
-    if numbers and hasattr(model, "status_interface_number"):
-        model.status_interface_number = numbers[0]  # type: ignore[attr-defined]
     recorder = None
     if getattr(args, "record", None) is not None:
         recorder = RecordingPrinter(
@@ -177,23 +173,33 @@ def open_port(
         contextlib.closing(recorder) if recorder else contextlib.nullcontext(),
         output_file(args.device_out, "wb", "--device-out") as device_out,
         output_file(args.trace, "w", "--trace") as trace_out,
-        PortMonitor(
-            files.script,
-            model,
-            device.info,
-            settings=settings,
-            clock=clock,
-            driver_properties=files.driver_bag,
-            queue_properties=files.queue_bag,
-            device_out=device_out,
-            trace_out=trace_out,
-            bidi_schema=files.bidi,
-            driver_events=files.events,
-            status_interface=files.status_interface,
-        ) as port,
+        recipe_port(recipe, model, device, clock, device_out, trace_out) as port,
     ):
         port.warnings.extend(files.warnings)
         yield port, clock
+
+
+def port_recipe(
+    args: argparse.Namespace, files: DriverFiles, settings: PipelineSettings, *, virtual_time: bool
+) -> PortRecipe:
+    """Everything needed to open the port the options describe (in this process or a worker)."""
+    numbers = files.manifest.status_interface_numbers if files.manifest else ()
+    return PortRecipe(
+        files.script,
+        device_spec=args.device,
+        settings=settings,
+        virtual_time=virtual_time,
+        quirk_files=tuple(getattr(args, "quirks", [])),
+        quirk_options=tuple(getattr(args, "quirk", [])),
+        driver_properties=files.driver_bag,
+        queue_properties=files.queue_bag,
+        bidi_schema=files.bidi,
+        driver_events=files.events,
+        status_interface=files.status_interface,
+        status_interface_number=numbers[0] if numbers else None,
+        device_out=getattr(args, "device_out", None),
+        trace=getattr(args, "trace", None),
+    )
 
 
 @contextlib.contextmanager

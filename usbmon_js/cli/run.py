@@ -17,6 +17,7 @@ from usbmon_js.cli.port_setup import (
     load_driver_files,
     open_port,
     output_file,
+    port_recipe,
     port_settings,
     schedule,
 )
@@ -28,7 +29,7 @@ from usbmon_js.debugging.run_options import (
     with_console,
 )
 from usbmon_js.errors import BadInput
-from usbmon_js.portmon.isolation import IsolatedPort, PortRecipe
+from usbmon_js.portmon.isolation import IsolatedPort
 from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.outcome import EXIT_STATUS
 from usbmon_js.portmon.report import JobReport
@@ -169,21 +170,7 @@ def run_isolated(
         if path is not None:
             with output_file(path, "wb", option):
                 pass  # created empty here (and checked writable); the worker appends to it
-    recipe = PortRecipe(
-        files.script,
-        device_spec=args.device,
-        settings=settings,
-        virtual_time=not args.real_time,
-        quirk_files=tuple(args.quirks),
-        quirk_options=tuple(args.quirk),
-        driver_properties=files.driver_bag,
-        queue_properties=files.queue_bag,
-        bidi_schema=files.bidi,
-        driver_events=files.events,
-        status_interface=files.status_interface,
-        device_out=args.device_out,
-        trace=args.trace,
-    )
+    recipe = port_recipe(args, files, settings, virtual_time=not args.real_time)
     with IsolatedPort(recipe) as port:
         if args.cancel_after is not None:
             timer = threading.Timer(args.cancel_after, port.cancel)  # real seconds: the clock is the worker's

@@ -30,6 +30,7 @@ class PortRecipe:
     bidi_schema: BidiSchema | None = None
     driver_events: DriverEvents | None = None
     status_interface: bool = False
+    status_interface_number: int | None = None  # the manifest's &MI_xx
     device_out: Path | None = None
     trace: Path | None = None
     grace_s: float = 5.0  # past a call's deadline, how long the worker gets before a hard kill

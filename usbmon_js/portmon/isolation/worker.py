@@ -12,13 +12,12 @@ import contextlib
 from multiprocessing.connection import Connection
 from typing import Any
 
-from usbmon_js.clock import Clock, RealClock, VirtualClock
-from usbmon_js.devices.spec import open_device
 from usbmon_js.devices.usb.quirks import QuirkTable
 from usbmon_js.portmon.calls import observe_calls
 from usbmon_js.portmon.isolation.recipe import PortRecipe
 from usbmon_js.portmon.isolation.shared import CallWatch, SharedFigures
 from usbmon_js.portmon.job import JobData
+from usbmon_js.portmon.opening import open_recipe_device, recipe_port
 from usbmon_js.portmon.port import PortMonitor
 
 STATUS_INTERVAL_S = 0.05
@@ -40,30 +39,11 @@ def worker_main(conn: Connection, recipe: PortRecipe, figures: SharedFigures) ->
 def _open_port(recipe: PortRecipe, figures: SharedFigures, stack: contextlib.ExitStack) -> PortMonitor:
     observe_calls(CallWatch(figures))
     quirks = QuirkTable.load(list(recipe.quirk_files), list(recipe.quirk_options))
-    clock: Clock = RealClock()
-    device = open_device(recipe.device_spec, clock, quirks)
-    if device.simulated and recipe.virtual_time:
-        clock = VirtualClock()
-        device = open_device(recipe.device_spec, clock, quirks)
+    device, clock = open_recipe_device(recipe, quirks)
     stack.callback(device.close)
     device_out = stack.enter_context(recipe.device_out.open("ab", buffering=0)) if recipe.device_out else None
     trace_out = stack.enter_context(recipe.trace.open("a", buffering=1)) if recipe.trace else None
-    port = stack.enter_context(
-        PortMonitor(
-            recipe.script,
-            device.model,
-            device.info,
-            settings=recipe.settings,
-            clock=clock,
-            driver_properties=recipe.driver_properties,
-            queue_properties=recipe.queue_properties,
-            device_out=device_out,
-            trace_out=trace_out,
-            bidi_schema=recipe.bidi_schema,
-            driver_events=recipe.driver_events,
-            status_interface=recipe.status_interface,
-        )
-    )
+    port = stack.enter_context(recipe_port(recipe, device.model, device, clock, device_out, trace_out))
     port.channel.on_sent = lambda total: setattr(figures.bytes_to_device, "value", total)
     return port
 
