@@ -50,6 +50,40 @@ def bidi_get_seconds(path: str, queries: int, probe: Probe | None = None, rounds
     return best
 
 
+def concurrent_get_seconds(path: str, clients: int, queries: int, rounds: int = 3) -> float:
+    """Seconds per Get when `clients` threads ask one port at once: its throughput, not one client's latency.
+
+    While one Get runs on the port's worker the others wait in its queue, so the worker goes
+    from one to the next without sleeping; the thread hand-off is paid in parallel.
+    """
+    script = DriverScript.from_file(BIDI_SCRIPT)
+    schema = load_bidi_xml(BIDI_SCRIPT.with_suffix(".xml"))
+    clock = VirtualClock()
+    device = open_device(BIDI_PRINTER, clock)
+    per_client = max(queries // clients, 1)
+    failures: list[str] = []
+
+    def client(port: PortMonitor) -> None:
+        for _ in range(per_client):
+            report = port.bidi_get([path])
+            clock.advance(3600)  # past every refreshInterval: the next Get asks the script again
+            if not report.ok:
+                failures.append(str(report.errors))
+
+    best = float("inf")
+    with (
+        PortMonitor(script, device.model, device.info, clock=clock, bidi_schema=schema) as port,
+        ThreadPoolExecutor(max_workers=clients) as pool,
+    ):
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for future in [pool.submit(client, port) for _ in range(clients)]:
+                future.result()
+            best = min(best, (time.perf_counter() - start) / (per_client * clients))
+    assert not failures, failures[0]
+    return best
+
+
 def service_get_seconds(path: str, queries: int, rounds: int = 3) -> float:
     """Seconds per Get answered on the engine's own thread: what one port can serve, no client hop.
 

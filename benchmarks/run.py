@@ -24,6 +24,7 @@ from rows import USB2_HS_BYTES_PER_S, Baseline, Row, print_table, rate_row, rati
 from throughput import node_rate, pipeline_rate, raw_copy_rate
 
 MIB = 1 << 20
+CONCURRENT_CLIENTS = 4
 
 
 def throughput_rows(size: int) -> tuple[list[Row], Baseline]:
@@ -65,6 +66,10 @@ def bidi_rows(queries: int) -> list[Row]:
     rows = []
     for name, per_get in (
         ("on the port's thread", bidi_rate.service_get_seconds(bidi_rate.ONE_VALUE, queries)),
+        (
+            f"from {CONCURRENT_CLIENTS} client threads at once",
+            bidi_rate.concurrent_get_seconds(bidi_rate.ONE_VALUE, CONCURRENT_CLIENTS, queries),
+        ),
         ("from a client thread", bidi_rate.bidi_get_seconds(bidi_rate.ONE_VALUE, queries)),
     ):
         rows.append(

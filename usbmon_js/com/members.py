@@ -25,6 +25,7 @@ class ComMethod:
     fn: Callable[..., Any]
     name: str
     bytes_args: tuple[int, ...]
+    arity: int  # arguments a script must pass
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:
         return self if obj is None else self.fn.__get__(obj, owner)
@@ -52,7 +53,7 @@ def com_method(fn: Callable[..., Any] | None = None, *, bytes_args: tuple[int, .
     """Expose a method; `bytes_args` are positions the script passes as byte arrays."""
 
     def wrap(f: Callable[..., Any]) -> ComMethod:
-        return ComMethod(f, f.__name__, bytes_args)
+        return ComMethod(f, f.__name__, bytes_args, f.__code__.co_argcount - 1)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -99,7 +100,7 @@ class HostObject:
 
     def com_invoke(self, name: str, args: list[Any]) -> Any:
         member = self._member(name, ComMethod)
-        expected = member.fn.__code__.co_argcount - 1
+        expected = member.arity
         if len(args) != expected:
             raise HostError(
                 f"{name}: expected {expected} argument{'s' if expected != 1 else ''}, got {len(args)}",

@@ -55,7 +55,8 @@ class DeviceChannel:
         while sent < len(data):
             if sent and self.closed_gate.is_set():
                 break  # cancelled mid-Write: what got through is counted, nothing more is sent
-            accepted = self._model_call("write", bytes(view[sent:]) if sent else data)
+            with self._lock:
+                accepted = self._guard(self.model.write, bytes(view[sent:]) if sent else data)
             if not isinstance(accepted, int) or isinstance(accepted, bool) or accepted < 0:
                 raise DeviceError(f"device model write() returned {accepted!r}; it must return a count >= 0")
             if accepted > len(data) - sent:
@@ -82,7 +83,7 @@ class DeviceChannel:
         deadline = self.clock.now() + _bounded(self.timeouts.read, budget)
         while True:
             with self._lock:
-                data = self._pushback or self._model_call("read", size)
+                data = self._pushback or self._guard(self.model.read, size)
                 self._pushback = b""
                 if not isinstance(data, bytes | bytearray):
                     raise DeviceError(
@@ -96,10 +97,12 @@ class DeviceChannel:
                 return b""
 
     def device_id(self) -> str:
-        return self._model_call("device_id")
+        with self._lock:
+            return self._guard(model_device_id, self.model)
 
     def port_status(self) -> int:
-        return self._model_call("port_status")
+        with self._lock:
+            return self._guard(model_port_status, self.model)
 
     def soft_reset(self) -> None:
         self._optional_call("soft_reset")
@@ -119,17 +122,6 @@ class DeviceChannel:
             self.sink.write(chunk)
         if self.on_sent is not None:
             self.on_sent(self.bytes_to_device)
-
-    def _model_call(self, what: str, *args):
-        with self._lock:
-            return self._model_call_unlocked(what, *args)
-
-    def _model_call_unlocked(self, what: str, *args):
-        if what == "device_id":
-            return self._guard(model_device_id, self.model)
-        if what == "port_status":
-            return self._guard(model_port_status, self.model)
-        return self._guard(getattr(self.model, what), *args)
 
     @staticmethod
     def _guard(fn, *args):

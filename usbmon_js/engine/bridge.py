@@ -32,7 +32,7 @@ class HostBridge:
         self._next = 1
         self._sent_layouts: set[type] = set()
         self._released: list[int] = []
-        self.pending: dict[str, Any] = {}
+        self.pending: tuple[list[str] | None, list[list[Any]]] = (None, [])  # entry names, encoded args
         self._staged: list[bytes] = []  # byte Arrays checked by js_stage, for the next js_call
         self.deadline: float | None = None
         self.call_timeout: float | None = None
@@ -42,18 +42,26 @@ class HostBridge:
 
     # -- handles -------------------------------------------------------------------------
     def handle(self, obj: HostObject) -> dict[str, Any]:
-        """A JS-side reference to `obj`; its class layout travels with its first handle."""
+        """A JS-side reference to `obj`, as a host call's result."""
+        hid, interface, layout = self.reference(obj)
+        ref: dict[str, Any] = {"!h": hid, "c": interface}
+        if layout is not None:
+            ref["l"] = layout
+        return ref
+
+    def reference(self, obj: HostObject) -> tuple[int, str, dict[str, Any] | None]:
+        """`obj`'s handle, interface and, with its class's first handle only, its class layout."""
         hid = self._ids.get(id(obj))
         if hid is None:
             hid = self._next
             self._next += 1
             self._ids[id(obj)] = hid
             self._objects[hid] = obj
-        ref: dict[str, Any] = {"!h": hid, "c": obj.com_interface}
+        layout = None
         if type(obj) not in self._sent_layouts:
             self._sent_layouts.add(type(obj))
-            ref["l"] = obj.com_layout()
-        return ref
+            layout = obj.com_layout()
+        return hid, obj.com_interface, layout
 
     def release(self, objects: Iterable[HostObject]) -> None:
         """End the lifetime of objects (e.g. a call's responses); later use throws in JS."""
@@ -72,10 +80,13 @@ class HostBridge:
         self._sent_layouts.clear()
 
     # -- callbacks bound into JS ------------------------------------------------------------
-    def js_args(self) -> dict[str, Any]:
-        spec = dict(self.pending)
-        spec["released"] = self.take_released()
-        return spec
+    def js_args(self) -> list[Any]:
+        """What the shim's invoke reads first: released handles, names to look up, encoded args.
+
+        Lists, not dicts: jsbox converts them faster, and the shim reads them by position.
+        """
+        names, args = self.pending
+        return [self.take_released(), names, args]
 
     def js_stage(self, values: list[Any]) -> int:
         """Keep a script's byte Array as bytes for the host call that follows: its slot, or -1.
@@ -94,15 +105,16 @@ class HostBridge:
         if self._staged and any(type(arg) is dict and "!s" in arg for arg in args):
             staged, self._staged = self._staged, []
             args = [staged[arg["!s"]] if type(arg) is dict and "!s" in arg else arg for arg in args]
-        return self._dispatch(hid, name, lambda obj: obj.com_invoke(name, args), args)
+        return self._dispatch(hid, name, args, HostObject.com_invoke, args)
 
     def js_get(self, hid: int, name: str) -> Any:
-        return self._dispatch(hid, name, lambda obj: obj.com_get(name), None)
+        return self._dispatch(hid, name, None, HostObject.com_get)
 
     def js_set(self, hid: int, name: str, value: Any) -> Any:
-        return self._dispatch(hid, name, lambda obj: obj.com_set(name, value), [value])
+        return self._dispatch(hid, name, [value], HostObject.com_set, value)
 
-    def _dispatch(self, hid: int, name: str, action: Callable[[HostObject], Any], args: Any) -> Any:
+    def _dispatch(self, hid: int, name: str, shown: Any, member: Callable[..., Any], *rest: Any) -> Any:
+        """Run `member(obj, name, *rest)` on the object behind `hid`; `shown` is what the trace logs."""
         self.check_interrupt()
         obj = self._objects.get(hid)
         if obj is None:
@@ -110,13 +122,20 @@ class HostBridge:
                 "!err": ["Error", f"{name}: the object is no longer valid (it belonged to an earlier call)"]
             }
         try:
-            result = action(obj)
+            result = member(obj, name, *rest)
         except HostError as exc:
             result = exc
-        self.notify(obj.com_interface, name, args, result)
+        return self._answer(obj, name, shown, result)
+
+    def _answer(self, obj: HostObject, name: str, args: Any, result: Any) -> Any:
+        """The JS-side value of a host call's result, after the trace and a debugger saw it."""
+        if self.on_host_call is not None or self.watch is not None:
+            self.notify(obj.com_interface, name, args, result)
         if isinstance(result, HostError):
             return {"!err": [result.js_type, str(result)]}
-        return self._to_js(result)
+        if isinstance(result, HostObject | list):
+            return self._to_js(result)
+        return result
 
     def notify(self, interface: str, member: str, args: Any, result: Any) -> None:
         """Tell the trace and a watching debugger about a host call (or a console line)."""

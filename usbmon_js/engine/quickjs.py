@@ -101,6 +101,7 @@ class ScriptEngine:
         if self.probe is not None:
             self.bridge.watch = self.probe.host_call
         self._token = f"{id(self):x}-{threading.get_ident():x}-{math.floor(clock.now() * 1e6):x}"
+        self._invocations: dict[str | None, str] = {}  # entry -> the expression that calls it
         self._runtime = self._new_runtime()
         self.entry_points: dict[str, list[str]] = {}
         self._loading = True
@@ -166,7 +167,7 @@ class ScriptEngine:
             raise ScriptLoadError(
                 f"{where}: the script failed while loading ({failure.kind}): {failure.message}"
             )
-        found = self._invoke_raw(None, {"names": list(ENTRY_POINTS)})
+        found = self._invoke_raw(None, list(ENTRY_POINTS), [])
         if not isinstance(found, dict):
             raise ScriptLoadError(f"{self.script.path}: could not list the script's entry points ({found})")
         self.entry_points = found
@@ -218,7 +219,7 @@ class ScriptEngine:
         if prologue:
             self._runtime.eval(prologue)
         try:
-            outcome = self._run(lambda: self._invoke_raw(entry, {"args": encoded}, timeout), timeout)
+            outcome = self._run(lambda: self._invoke_raw(entry, None, encoded, timeout), timeout)
         finally:
             self.bridge.deadline = self.bridge.call_timeout = None
             self.bridge.interrupt = None
@@ -247,19 +248,26 @@ class ScriptEngine:
     def release(self, objects: Sequence[HostObject]) -> None:
         self.bridge.release(objects)
 
-    def _encode(self, arg: Any) -> Any:
+    def _encode(self, arg: Any) -> list[Any]:
+        """One argument for the shim's decodeArg: [kind, …]; kind 0 handle, 1 bytes, 2 printData, 3 value."""
         if isinstance(arg, HostObject):
-            return self.bridge.handle(arg)
+            return [0, *self.bridge.reference(arg)]
         if isinstance(arg, PrintData):
-            return {"b": arg, "p": [arg.buffer_key, arg.offset]}
+            return [2, arg, arg.buffer_key, arg.offset]
         if isinstance(arg, Bytes):
-            return {"b": arg}
-        return {"v": arg}
+            return [1, arg]
+        return [3, arg]
 
-    def _invoke_raw(self, entry: str | None, spec: dict[str, Any], timeout: float | None = None) -> Any:
-        self.bridge.pending = {"names": [], "args": [], **spec}
-        entry_js = "null" if entry is None else f'"{entry}"'
-        return self._runtime.eval(f'__usbmon_invoke__("{self._token}", {entry_js})', timeout=timeout)
+    def _invoke_raw(
+        self, entry: str | None, names: list[str] | None, args: list[list[Any]], timeout: float | None = None
+    ) -> Any:
+        """Run the shim's invoke: call `entry` with `args`, or (entry None) describe the `names`."""
+        self.bridge.pending = (names, args)
+        expression = self._invocations.get(entry)
+        if expression is None:
+            entry_js = "null" if entry is None else f'"{entry}"'
+            expression = self._invocations[entry] = f'__usbmon_invoke__("{self._token}", {entry_js})'
+        return self._runtime.eval(expression, timeout=timeout)
 
     def _run(self, action: Callable[[], Any], timeout: float | None = None) -> Any:
         """Run engine work, turning every way it can end badly into a ScriptFailure."""

@@ -244,7 +244,12 @@ function layoutFor(iface, layout) {
   if (layout) {
     const members = create(null);
     const names = objectKeys(layout.members);
-    for (let i = 0; i < names.length; i++) members[names[i]] = layout.members[names[i]];
+    for (let i = 0; i < names.length; i++) {
+      const spec = layout.members[names[i]];  // [canonical name, kind, byte-array positions]
+      const bytesAt = create(null);
+      for (let j = 0; j < spec[2].length; j++) bytesAt[spec[2][j]] = true;
+      members[names[i]] = { name: spec[0], kind: spec[1], bytesAt: bytesAt };
+    }
     const label = "[object " + iface + "]";
     layouts[iface] = {
       iface: iface,
@@ -272,14 +277,14 @@ function traps() {
     const shape = this.shape;
     const spec = resolve(shape, key);
     if (spec === undefined) return key === "toString" || key === "valueOf" ? shape.label : undefined;
-    return spec[1] === 0 ? method(this, spec) : fromHost(host2(hostGet, this.hid, spec[0]));
+    return spec.kind === 0 ? method(this, spec) : fromHost(host2(hostGet, this.hid, spec.name));
   };
   handler.set = function (target, key, value) {
     const iface = this.shape.iface;
     const spec = resolve(this.shape, key);
     if (spec === undefined) throw new TypeErrorCtor(iface + " has no member '" + toStr(key) + "'");
-    if (spec[1] !== 2) throw new TypeErrorCtor(spec[0] + ": cannot assign to a read-only " + (spec[1] === 0 ? "method" : "property") + " of " + iface);
-    fromHost(host3(hostSet, this.hid, spec[0], toHostValue(value, spec[0])));
+    if (spec.kind !== 2) throw new TypeErrorCtor(spec.name + ": cannot assign to a read-only " + (spec.kind === 0 ? "method" : "property") + " of " + iface);
+    fromHost(host3(hostSet, this.hid, spec.name, toHostValue(value, spec.name)));
     return true;
   };
   handler.has = function (target, key) { return resolve(this.shape, key) !== undefined; };
@@ -290,23 +295,26 @@ function traps() {
   return handler;
 }
 
+// A proxy's method is a closure over its handle, made on first use. Everything else it needs
+// was worked out once per layout, so a fresh object per call costs little per method it uses.
 function method(handler, spec) {
-  const name = spec[0];
-  const made = handler.methods[name];
+  let methods = handler.methods;
+  if (methods === null) methods = handler.methods = create(null);
+  const made = methods[spec.name];
   if (made !== undefined) return made;
   const hid = handler.hid;
-  const bytesArgs = spec[2];
-  const bytesAt = create(null);
-  for (let i = 0; i < bytesArgs.length; i++) bytesAt[bytesArgs[i]] = true;
-  const fn = function () {
-    const args = [];
-    for (let i = 0; i < arguments.length; i++) {
-      args[i] = bytesAt[i] === true ? toBytes(arguments[i], name) : toHostValue(arguments[i], name);
-    }
-    return fromHost(host3(hostCall, hid, name, args));
-  };
-  handler.methods[name] = fn;
+  const fn = function () { return callMember(hid, spec, arguments); };
+  methods[spec.name] = fn;
   return fn;
+}
+
+function callMember(hid, spec, argv) {
+  const name = spec.name, bytesAt = spec.bytesAt, n = argv.length;
+  const args = [];
+  for (let i = 0; i < n; i++) {
+    args[i] = bytesAt[i] === true ? toBytes(argv[i], name) : toHostValue(argv[i], name);
+  }
+  return fromHost(host3(hostCall, hid, name, args));
 }
 
 function proxyFor(hid, iface, layout) {
@@ -316,18 +324,20 @@ function proxyFor(hid, iface, layout) {
   const handler = create(shape.traps);
   handler.shape = shape;
   handler.hid = hid;
-  handler.methods = create(null);
+  handler.methods = null;
   proxy = new ProxyCtor(create(null), handler);
   apply(mapSet, proxies, [hid, proxy]);
   apply(weakAdd, hostObjects, [proxy]);
   return proxy;
 }
 
-function decodeArg(spec) {
-  if (apply(hasOwn, spec, ["!h"])) return proxyFor(spec["!h"], spec.c, spec.l);
-  if (apply(hasOwn, spec, ["p"])) return presentPrintData(spec.b, spec.p[0], spec.p[1]);
-  if (apply(hasOwn, spec, ["b"])) return bytesToArray(spec.b);
-  return spec.v;
+// One argument as bridge.py's _encode sent it: [kind, …].
+function decodeArg(arg) {
+  const kind = arg[0];
+  if (kind === 0) return proxyFor(arg[1], arg[2], arg[3]);
+  if (kind === 2) return presentPrintData(arg[1], arg[2], arg[3]);
+  if (kind === 1) return bytesToArray(arg[1]);
+  return arg[1];
 }
 
 function parameterNames(fn) {
@@ -365,23 +375,26 @@ function failure(error) {
 
 function invoke(callerToken, entry) {
   if (callerToken !== token) throw new TypeErrorCtor("not available");
-  const spec = hostArgs();
-  for (let i = 0; i < spec.released.length; i++) apply(mapDelete, proxies, [spec.released[i]]);
+  const spec = hostArgs();  // [released handles, names to describe, encoded args]
+  const released = spec[0];
+  for (let i = 0; i < released.length; i++) apply(mapDelete, proxies, [released[i]]);
   if (entry === null) {
+    const names = spec[1];
     const found = {};
-    for (let i = 0; i < spec.names.length; i++) {
-      const fn = globalThis[spec.names[i]];
-      if (typeof fn === "function") found[spec.names[i]] = parameterNames(fn);
+    for (let i = 0; i < names.length; i++) {
+      const fn = globalThis[names[i]];
+      if (typeof fn === "function") found[names[i]] = parameterNames(fn);
     }
     return found;
   }
+  const encoded = spec[2];
   const args = [];  // decoded first: it records the class layouts that travel with new handles
   let printData = false;
-  for (let i = 0; i < spec.args.length; i++) {
-    args[i] = decodeArg(spec.args[i]);
-    printData = printData || apply(hasOwn, spec.args[i], ["p"]);
+  for (let i = 0; i < encoded.length; i++) {
+    args[i] = decodeArg(encoded[i]);
+    printData = printData || encoded[i][0] === 2;
   }
-  if (!printData) presented = { key: null, start: 0, rest: null };  // free the buffer's copy
+  if (!printData && presented.key !== null) presented = { key: null, start: 0, rest: null };  // free the buffer's copy
   const fn = globalThis[entry];
   if (typeof fn !== "function") return { missing: typeof fn };
   let result;

@@ -26,7 +26,7 @@ from usbmon_js.portmon.bidi.supported import SupportedSchema
 from usbmon_js.portmon.calls import CallLog, EntryCaller
 from usbmon_js.portmon.job import JobHandle
 from usbmon_js.portmon.outcome import JobOutcome, ReturnCode
-from usbmon_js.portmon.report import DeviceReportInfo, ErrorKind, JobReport, ScriptInfo
+from usbmon_js.portmon.report import DeviceReportInfo, ErrorKind, JobReport, ScriptInfo, counted_from
 from usbmon_js.portmon.settings import PipelineSettings
 from usbmon_js.portmon.status import StatusPoller
 from usbmon_js.portmon.trace import TraceWriter
@@ -338,8 +338,8 @@ class JobPipeline:
         """The report; every timestamp in it counts from the job's start."""
         script = self.engine.script
         duration = self.clock.now() - started
-        responses = [r.model_copy(update={"t": round(r.t - started, 6)}) for r in self.log.responses]
-        errors = [e.model_copy(update={"t": round(e.t - started, 6)}) for e in self.log.errors]
+        responses = counted_from(self.log.responses, started)
+        errors = counted_from(self.log.errors, started)
         evaluator = self.events or EventEvaluator(SupportedSchema(None, self.device.device_id), None)
         events = evaluator.evaluate(responses)
         for message in evaluator.warnings:

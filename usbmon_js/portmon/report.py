@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.portmon.outcome import JobOutcome
+
+_Stamped = TypeVar("_Stamped", bound=BaseModel)
+
+
+def counted_from(items: list[_Stamped], origin: float) -> list[_Stamped]:
+    """Copies of timestamped items (`t`) with their time counted from `origin`, a job's or request's start.
+
+    Copies, because the originals may live on elsewhere with their clock time (the Bidi cache).
+    """
+    return [item.model_copy(update={"t": round(item.t - origin, 6)}) for item in items]  # type: ignore[attr-defined]
+
 
 ErrorKind = Literal[
     "exception", "timeout", "memory", "invalid_return", "device", "no_progress", "cancelled", "crash"

@@ -365,9 +365,10 @@ class _ReplyMatcher:
 
     def feed(self, chunk: bytes, start: int) -> list[tuple[int, bytes]]:
         """Matches completed by `chunk` (which begins at stream offset `start`), as (end offset, reply)."""
-        if self.left == 0:
+        buffer = self.tail + chunk if self.tail else chunk
+        if len(buffer) < len(self.pattern):
+            self.tail = buffer
             return []
-        buffer = self.tail + chunk
         base = start - len(self.tail)
         hits: list[tuple[int, bytes]] = []
         position = 0
@@ -399,11 +400,13 @@ class _Responder:
         received = start + len(chunk)
         events: list[tuple[int, int, bytes]] = []
         for order, matcher in enumerate(self.matchers):
-            events.extend((end, order, reply) for end, reply in matcher.feed(chunk, start))
+            if matcher.left != 0:
+                events.extend((end, order, reply) for end, reply in matcher.feed(chunk, start))
         while self._unsolicited and self._unsolicited[0].after_bytes <= received:
             item = self._unsolicited.popleft()
             events.append((item.after_bytes, len(self.matchers), item.data))
-        events.sort(key=lambda event: (event[0], event[1]))
+        if len(events) > 1:
+            events.sort(key=lambda event: (event[0], event[1]))
         for _, _, data in events:
             self.pending += data
 

@@ -27,6 +27,7 @@ from usbmon_js.portmon.bidi.events import EventEvaluator
 from usbmon_js.portmon.bidi.results import AnswerSource, BidiReport, BidiValueResult
 from usbmon_js.portmon.bidi.supported import SupportedSchema
 from usbmon_js.portmon.calls import CallLog, EntryCaller
+from usbmon_js.portmon.report import counted_from
 from usbmon_js.portmon.settings import PipelineSettings
 from usbmon_js.portmon.trace import TraceWriter
 
@@ -74,7 +75,7 @@ class _Request:
                 error=int(code) if code is not None else None,
                 error_name=code.label if code is not None else None,
                 message=message,
-                t=self.service.clock.now(),
+                t=round(self.service.clock.now() - self.started, 6),
                 **kw,
             )
         )
@@ -88,10 +89,7 @@ class _Request:
         service = self.service
         service.engine.release([self.stream])
 
-        def rel(t: float) -> float:
-            return round(t - self.started, 6)
-
-        responses = [r.model_copy(update={"t": rel(r.t)}) for r in self.log.responses]
+        responses = counted_from(self.log.responses, self.started)
         events = service.evaluator.evaluate(responses)
         for message in service.evaluator.warnings:
             self.log.warn(message)
@@ -104,14 +102,14 @@ class _Request:
         )
         return BidiReport(
             action=self.action,  # type: ignore[arg-type]
-            results=[r.model_copy(update={"t": rel(r.t)}) for r in self.results],
+            results=self.results,
             calls=self.log.tally.calls_json(),
             return_codes=self.log.tally.codes_json(),
             responses=responses,
             events=events,
             port_status=service.evaluator.port_status(responses),
             notifications=notified,
-            errors=[e.model_copy(update={"t": rel(e.t)}) for e in self.log.errors],
+            errors=counted_from(self.log.errors, self.started),
             warnings=self.log.warnings,
             bytes_to_device=service.channel.bytes_to_device - self.marks[0],
             bytes_from_device=service.channel.bytes_from_device - self.marks[1],
