@@ -18,6 +18,7 @@ from usbmon_js.engine.script import DriverScript
 from usbmon_js.formats.bidi_xml import parse_bidi_xml
 from usbmon_js.formats.driver_events import parse_driver_events
 from usbmon_js.portmon.bidi.results import BidiReport
+from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.port import PortMonitor
 
 XML = b"""<?xml version="1.0"?>
@@ -408,3 +409,33 @@ def test_finished_requests_leave_nothing_behind_in_the_host_bridge(port):
         port.bidi_get(paths)
         port.bidi_set("\\Printer.Extension:ChangeableData", "2")
     assert len(port.engine.bridge._objects) == settled
+
+
+def test_a_value_a_job_reported_is_fresh_for_a_get_after_the_job():
+    """Responses from any function update the cache, at the time they were made."""
+    source = r"""
+    var fetched = 0;
+    function startPrintJob(c, s, r) { return 0; }
+    function writePrintData(c, d, s, p, r) { p.ProcessedByteCount = d.length; return 0; }
+    function endPrintJob(c, s, r) {
+      r.AddString("\\Printer.Extension:StringValue", "from the job");
+      return 0;
+    }
+    function getSchemas(c, s, keys, r) {
+      fetched++;
+      r.AddString("\\Printer.Extension:StringValue", "fetch " + fetched);
+      return 0;
+    }
+    """
+    port, clock = open_port(source)
+    with port:
+        clock.advance(1000)  # a port open for a while: a job's own times are small, the clock's are not
+        report = port.print_job(JobData.from_bytes(b"page"))
+        assert report.outcome == "completed"
+        clock.advance(5)  # within the value's refreshInterval of 15 s
+        fresh = port.bidi_get(["\\Printer.Extension:StringValue"])
+        clock.advance(16)
+        stale = port.bidi_get(["\\Printer.Extension:StringValue"])
+    assert fresh.calls == {} and results(fresh)["\\Printer.Extension:StringValue"][1] == "from the job"
+    assert fresh.results[0].source == "cache"
+    assert stale.calls == {"getSchemas": 1} and stale.results[0].value == "fetch 1"
