@@ -13,11 +13,14 @@ import pytest
 from helpers import FakeDevice
 
 from usbmon_js.clock import VirtualClock
+from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.devices.model import DeviceGone, DeviceInfo
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.formats.bidi_xml import parse_bidi_xml
 from usbmon_js.formats.driver_events import parse_driver_events
+from usbmon_js.portmon.bidi.cache import BidiCache
 from usbmon_js.portmon.bidi.results import BidiReport
+from usbmon_js.portmon.bidi.supported import SupportedSchema
 from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.port import PortMonitor
 
@@ -439,3 +442,15 @@ def test_a_value_a_job_reported_is_fresh_for_a_get_after_the_job():
     assert fresh.calls == {} and results(fresh)["\\Printer.Extension:StringValue"][1] == "from the job"
     assert fresh.results[0].source == "cache"
     assert stale.calls == {"getSchemas": 1} and stale.results[0].value == "fetch 1"
+
+
+def test_the_cache_counts_freshness_from_when_a_value_was_reported():
+    value = SupportedSchema(parse_bidi_xml(XML, "ext.xml"), "").lookup("\\Printer.Configuration.Memory:Size")
+    assert value is not None and value.refresh_interval_s == 60
+    cache = BidiCache()
+    reported = BidiResponse(entry="getSchemas", path=value.path, type="BIDI_INT", value=64, t=5.0)
+    cache.store([reported], origin=100.0)  # reported 5 s into a request that started at 100
+    assert cache.fresh(value, 164.9) is reported
+    assert cache.fresh(value, 165.0) is None
+    cache.forget(value.path)
+    assert cache.get(value.path) is None and cache.fresh(value, 101.0) is None

@@ -673,7 +673,7 @@ def test_processed_byte_count_and_printed_page_count_are_settable() -> None:
 
 
 def test_bidi_responses_record_type_and_value() -> None:
-    responses = BidiSchemaResponses("getStatus", now=2.5)
+    responses = BidiSchemaResponses("getStatus", t=2.5)
     js(
         """
         responses.AddNull("\\\\Printer.Extension:PaperJam");

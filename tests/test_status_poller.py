@@ -6,9 +6,11 @@ import itertools
 from pathlib import Path
 
 from usbmon_js.clock import Clock, RealClock, VirtualClock
+from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.devices.model import DeviceInfo
 from usbmon_js.engine.script import DriverScript
 from usbmon_js.formats.bidi_xml import parse_bidi_xml
+from usbmon_js.portmon.calls import CallLog
 from usbmon_js.portmon.job import JobData
 from usbmon_js.portmon.port import PortMonitor
 from usbmon_js.portmon.report import JobReport
@@ -196,3 +198,14 @@ def test_status_responses_are_checked_against_the_bidi_xml():
       </Property></Property></bidi:Schema>"""
     report, _ = print_job(PASSTHROUGH + POLL_FIVE_TIMES, xml=xml)
     assert any("Poll as BIDI_INT" in w for w in report.warnings)
+
+
+def test_a_poller_log_that_started_later_merges_in_the_job_s_time():
+    job = CallLog(origin=10.0)
+    job.error("writePrintData", "device", "stalled", now=10.5)
+    poller = CallLog(origin=10.25)  # the poller starts after startPrintJob
+    poller.error("getStatus", "exception", "status parse", now=10.4)
+    poller.responses.append(BidiResponse(entry="getStatus", path="\\Printer:A", type="BIDI_INT", value=1))
+    job.merge(poller)
+    assert [(e.entry, e.t) for e in job.errors] == [("getStatus", 0.4), ("writePrintData", 0.5)]
+    assert [r.t for r in job.responses] == [0.25]

@@ -35,13 +35,16 @@ class BidiResponse(BaseModel):
 
 
 class BidiSchemaResponses(HostObject):
-    """IPrinterBidiSchemaResponses: fresh for every call; the host reads it afterwards."""
+    """IPrinterBidiSchemaResponses: fresh for every call; the host reads it afterwards.
+
+    `t` is the call's start as the caller's report counts time; every response carries it.
+    """
 
     com_interface = "IPrinterBidiSchemaResponses"
 
-    def __init__(self, entry: str, now: float = 0.0) -> None:
+    def __init__(self, entry: str, t: float = 0.0) -> None:
         self.entry = entry
-        self.now = now
+        self.t = t
         self.responses: list[BidiResponse] = []
         self.requery_keys: list[str] = []
 
@@ -49,9 +52,7 @@ class BidiSchemaResponses(HostObject):
         if path is None:
             raise HostError(f"{member}: schema path is null or undefined", "TypeError")
         self.responses.append(
-            BidiResponse(
-                entry=self.entry, path=to_text(member, path), type=kind.name, value=value, t=self.now
-            )
+            BidiResponse(entry=self.entry, path=to_text(member, path), type=kind.name, value=value, t=self.t)
         )
 
     def _text(self, member: str, value: object) -> str:
@@ -59,31 +60,31 @@ class BidiSchemaResponses(HostObject):
             raise HostError(f"{member}: value is null or undefined", "TypeError")
         return to_text(member, value)
 
-    @com_method
+    @com_method(held_back=("string",))
     def AddNull(self, path: object) -> None:
         self._add("AddNull", path, BidiType.BIDI_NULL, None)
 
-    @com_method
+    @com_method(held_back=("string", "boolean"))
     def AddBool(self, path: object, value: object) -> None:
         self._add("AddBool", path, BidiType.BIDI_BOOL, to_bool(value))
 
-    @com_method
+    @com_method(held_back=("string", "int32"))
     def AddInt32(self, path: object, value: object) -> None:
         self._add("AddInt32", path, BidiType.BIDI_INT, to_int32("AddInt32", value))
 
-    @com_method
+    @com_method(held_back=("string", "number"))
     def AddFloat(self, path: object, value: object) -> None:
         self._add("AddFloat", path, BidiType.BIDI_FLOAT, to_float32("AddFloat", value))
 
-    @com_method
+    @com_method(held_back=("string", "string"))
     def AddString(self, path: object, value: object) -> None:
         self._add("AddString", path, BidiType.BIDI_STRING, self._text("AddString", value))
 
-    @com_method
+    @com_method(held_back=("string", "string"))
     def AddText(self, path: object, value: object) -> None:
         self._add("AddText", path, BidiType.BIDI_TEXT, self._text("AddText", value))
 
-    @com_method
+    @com_method(held_back=("string", "string"))
     def AddEnum(self, path: object, value: object) -> None:
         self._add("AddEnum", path, BidiType.BIDI_ENUM, self._text("AddEnum", value))
 
@@ -91,7 +92,7 @@ class BidiSchemaResponses(HostObject):
     def AddBlob(self, path: object, value: bytes) -> None:
         self._add("AddBlob", path, BidiType.BIDI_BLOB, value.hex())
 
-    @com_method
+    @com_method(held_back=("string",))
     def AddRequeryKey(self, key: object) -> None:
         if key is None:
             raise HostError("AddRequeryKey: key is null or undefined", "TypeError")

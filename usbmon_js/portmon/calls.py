@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from usbmon_js.clock import Clock
 from usbmon_js.com.bidi import BidiResponse, BidiSchemaResponses
@@ -20,6 +20,8 @@ from usbmon_js.engine.outcome import CallResult
 from usbmon_js.engine.quickjs import ScriptEngine
 from usbmon_js.portmon.report import CallTally, ErrorKind, JobError
 from usbmon_js.portmon.trace import TraceWriter
+
+_Stamped = TypeVar("_Stamped", BidiResponse, JobError)
 
 # Every entry point but setSchema gets a fresh IPrinterBidiSchemaResponses as its last argument.
 TAKES_RESPONSES = frozenset(
@@ -46,15 +48,24 @@ def observe_calls(observer: CallObserver | None) -> None:
 
 @dataclass
 class CallLog:
-    """Counts, return codes, errors and responses of a run of calls (a job, a Bidi request)."""
+    """Counts, return codes, errors and responses of a run of calls (a job, a Bidi request).
 
+    Every time in it counts from `origin`, the run's start on its clock, as its report shows
+    them: a report takes the lists as they are, and the Bidi cache adds `origin` back.
+    """
+
+    origin: float = 0.0
     tally: CallTally = field(default_factory=CallTally)
     errors: list[JobError] = field(default_factory=list)
     responses: list[BidiResponse] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def error(self, entry: str, kind: ErrorKind, message: str, t: float, **extra: Any) -> None:
-        self.errors.append(JobError(entry=entry, kind=kind, message=message, t=t, **extra))
+    def since(self, now: float) -> float:
+        """A clock time as this log counts it."""
+        return round(now - self.origin, 6)
+
+    def error(self, entry: str, kind: ErrorKind, message: str, now: float, **extra: Any) -> None:
+        self.errors.append(JobError(entry=entry, kind=kind, message=message, t=self.since(now), **extra))
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -63,10 +74,18 @@ class CallLog:
     def merge(self, other: CallLog) -> None:
         """Fold in another log (the status poller's into its job's), keeping time order."""
         self.tally.merge(other.tally)
-        self.errors = sorted([*self.errors, *other.errors], key=lambda e: e.t)
-        self.responses = sorted([*self.responses, *other.responses], key=lambda r: r.t)
+        self.errors = sorted([*self.errors, *self._recounted(other.errors, other)], key=lambda e: e.t)
+        self.responses = sorted(
+            [*self.responses, *self._recounted(other.responses, other)], key=lambda r: r.t
+        )
         for message in other.warnings:
             self.warn(message)
+
+    def _recounted(self, items: list[_Stamped], other: CallLog) -> list[_Stamped]:
+        shift = other.origin - self.origin
+        if not shift:
+            return items
+        return [item.model_copy(update={"t": round(item.t + shift, 6)}) for item in items]
 
 
 class EntryCaller:
@@ -96,7 +115,9 @@ class EntryCaller:
         extra: Sequence[HostObject] = (),
         interrupt: threading.Event | None = None,
     ) -> tuple[CallResult, BidiSchemaResponses | None]:
-        responses = BidiSchemaResponses(entry, self.clock.now()) if entry in TAKES_RESPONSES else None
+        responses = (
+            BidiSchemaResponses(entry, self.log.since(self.clock.now())) if entry in TAKES_RESPONSES else None
+        )
         full_args = [*args, responses] if responses is not None else list(args)
         self.current_entry = entry
         if self.trace:

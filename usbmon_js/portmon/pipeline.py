@@ -26,7 +26,7 @@ from usbmon_js.portmon.bidi.supported import SupportedSchema
 from usbmon_js.portmon.calls import CallLog, EntryCaller
 from usbmon_js.portmon.job import JobHandle
 from usbmon_js.portmon.outcome import JobOutcome, ReturnCode
-from usbmon_js.portmon.report import DeviceReportInfo, ErrorKind, JobReport, ScriptInfo, counted_from
+from usbmon_js.portmon.report import DeviceReportInfo, ErrorKind, JobReport, ScriptInfo
 from usbmon_js.portmon.settings import PipelineSettings
 from usbmon_js.portmon.status import StatusPoller
 from usbmon_js.portmon.trace import TraceWriter
@@ -94,7 +94,7 @@ class JobPipeline:
 
     # -- the three port-monitor calls -------------------------------------------------------
     def run(self) -> JobReport:
-        started, wall = self.clock.now(), time.monotonic()
+        self.log.origin, wall = self.clock.now(), time.monotonic()  # the report counts from here
         self.channel.closed_gate = self.handle.cancel_event
         outcome: JobOutcome = "completed"
         try:
@@ -117,7 +117,7 @@ class JobPipeline:
             self.engine.release(
                 [self.context, self.context.job_bag, *self.context.temporary_streams, self.stream]
             )
-        return self._report(outcome, started, time.monotonic() - wall)
+        return self._report(outcome, time.monotonic() - wall)
 
     def _start_doc(self) -> None:
         self.status.state = "starting"
@@ -334,12 +334,10 @@ class JobPipeline:
         if self.trace:
             self.trace.note(message)
 
-    def _report(self, outcome: JobOutcome, started: float, wall: float) -> JobReport:
+    def _report(self, outcome: JobOutcome, wall: float) -> JobReport:
         """The report; every timestamp in it counts from the job's start."""
         script = self.engine.script
-        duration = self.clock.now() - started
-        responses = counted_from(self.log.responses, started)
-        errors = counted_from(self.log.errors, started)
+        responses = self.log.responses
         evaluator = self.events or EventEvaluator(SupportedSchema(None, self.device.device_id), None)
         events = evaluator.evaluate(responses)
         for message in evaluator.warnings:
@@ -371,8 +369,8 @@ class JobPipeline:
             responses=responses,
             events=events,
             port_status=evaluator.port_status(responses),
-            errors=errors,
+            errors=self.log.errors,
             warnings=self.log.warnings,
-            duration_s=round(duration, 6),
+            duration_s=self.log.since(self.clock.now()),
             wall_s=round(wall, 6),
         )

@@ -153,9 +153,8 @@ class PortMonitor:
             report = pipeline.run()
             report.warnings.extend([*self.schema.check_responses(report.responses), *self.warnings])
             if self.bidi is not None:
-                # Responses from any function update the cache, with the clock time they were made
-                # at (the report's times count from the job's start).
-                self.bidi.cache.store(pipeline.log.responses)
+                # Responses from any function update the cache (their times count from the job's start).
+                self.bidi.cache.store(pipeline.log.responses, pipeline.log.origin)
             handle.finish(report)
         except BaseException as exc:  # surfaced to the waiter, never lost in the worker
             handle.finish(None, exc)

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from usbmon_js.com.bidi import BidiResponse
 from usbmon_js.portmon.outcome import JobOutcome
-
-_Stamped = TypeVar("_Stamped", bound=BaseModel)
-
-
-def counted_from(items: list[_Stamped], origin: float) -> list[_Stamped]:
-    """Copies of timestamped items (`t`) with their time counted from `origin`, a job's or request's start.
-
-    Copies, because the originals may live on elsewhere with their clock time (the Bidi cache).
-    """
-    return [item.model_copy(update={"t": round(item.t - origin, 6)}) for item in items]  # type: ignore[attr-defined]
-
 
 ErrorKind = Literal[
     "exception", "timeout", "memory", "invalid_return", "device", "no_progress", "cancelled", "crash"
@@ -118,24 +106,36 @@ class JobReport(BaseModel):
 
 
 class CallTally:
-    """Counts calls and return codes per entry point while a job runs."""
+    """Counts calls and return codes per entry point while a job runs.
+
+    Plain dicts, not Counters: a Bidi Get records one call, and a Counter's construction and
+    update cost more than the rest of its bookkeeping (performance.md §2.9).
+    """
 
     def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.codes: dict[str, Counter[str]] = {}
+        self.calls: dict[str, int] = {}
+        self.codes: dict[str, dict[str, int]] = {}
 
     def record(self, entry: str, return_code: int | None) -> None:
-        self.calls[entry] += 1
+        self.calls[entry] = self.calls.get(entry, 0) + 1
         if return_code is not None:
-            self.codes.setdefault(entry, Counter())[str(return_code)] += 1
+            self._count_code(entry, str(return_code), 1)
 
     def merge(self, other: CallTally) -> None:
-        self.calls.update(other.calls)
+        for entry, count in other.calls.items():
+            self.calls[entry] = self.calls.get(entry, 0) + count
         for entry, codes in other.codes.items():
-            self.codes.setdefault(entry, Counter()).update(codes)
+            for code, count in codes.items():
+                self._count_code(entry, code, count)
+
+    def _count_code(self, entry: str, code: str, times: int) -> None:
+        codes = self.codes.get(entry)
+        if codes is None:
+            codes = self.codes[entry] = {}
+        codes[code] = codes.get(code, 0) + times
 
     def calls_json(self) -> dict[str, int]:
         return dict(self.calls)
 
     def codes_json(self) -> dict[str, dict[str, int]]:
-        return {entry: dict(sorted(c.items())) for entry, c in self.codes.items()}
+        return {entry: dict(sorted(c.items())) if len(c) > 1 else dict(c) for entry, c in self.codes.items()}

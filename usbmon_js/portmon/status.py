@@ -63,7 +63,7 @@ class StatusPoller:
     # -- a job's polling --------------------------------------------------------------------
     def start(self) -> None:
         """Begin polling for a new job (first poll right away)."""
-        self.log = CallLog()
+        self.log = CallLog(self.clock.now())
         self._stop.clear()
         self.active = True
         self._next_due = self.clock.now()

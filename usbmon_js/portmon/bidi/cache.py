@@ -31,6 +31,7 @@ class _Schedule:
 class BidiCache:
     def __init__(self) -> None:
         self.values: dict[str, BidiResponse] = {}
+        self._fetched: dict[str, float] = {}  # clock time each value was reported at
         self._schedule: dict[str, _Schedule] = {}  # by request key
 
     def get(self, path: str) -> BidiResponse | None:
@@ -40,14 +41,23 @@ class BidiCache:
         cached = self.values.get(value.path)
         if cached is None or value.refresh_interval_s is None:
             return None
-        return cached if now - cached.t < value.refresh_interval_s else None
+        return cached if now - self._fetched[value.path] < value.refresh_interval_s else None
 
-    def store(self, responses: list[BidiResponse]) -> list[ValueChange]:
-        """Merge responses; the changes are what drvPrinterEvent notifications and `watch` report."""
+    def forget(self, path: str) -> None:
+        """The device has a new value: the next Get asks the script again."""
+        self.values.pop(path, None)
+        self._fetched.pop(path, None)
+
+    def store(self, responses: list[BidiResponse], origin: float) -> list[ValueChange]:
+        """Merge responses whose times count from `origin` (their job's or request's start).
+
+        The changes are what drvPrinterEvent notifications and `watch` report.
+        """
         changes: list[ValueChange] = []
         for response in responses:
             old = self.values.get(response.path)
             self.values[response.path] = response
+            self._fetched[response.path] = origin + response.t
             if old is None or (old.type, old.value) != (response.type, response.value):
                 changes.append(ValueChange(response.path, old, response))
         return changes
@@ -57,7 +67,11 @@ class BidiCache:
         for value in values:
             if value.refresh_interval_s:
                 interval = float(value.refresh_interval_s)
-                self._schedule[value.request_key] = _Schedule(interval, 1, now + interval * 3)
+                entry = self._schedule.get(value.request_key)
+                if entry is None:
+                    self._schedule[value.request_key] = _Schedule(interval, 1, now + interval * 3)
+                else:  # starts over at n = 1
+                    entry.interval, entry.polls, entry.due = interval, 1, now + interval * 3
 
     def polled(self, keys: list[str], now: float) -> None:
         for key in keys:

@@ -27,7 +27,6 @@ from usbmon_js.portmon.bidi.events import EventEvaluator
 from usbmon_js.portmon.bidi.results import AnswerSource, BidiReport, BidiValueResult
 from usbmon_js.portmon.bidi.supported import SupportedSchema
 from usbmon_js.portmon.calls import CallLog, EntryCaller
-from usbmon_js.portmon.report import counted_from
 from usbmon_js.portmon.settings import PipelineSettings
 from usbmon_js.portmon.trace import TraceWriter
 
@@ -42,7 +41,8 @@ class _Request:
     def __init__(self, service: BidiService, action: str) -> None:
         self.service = service
         self.action = action
-        self.log = CallLog()
+        self.started = service.clock.now()
+        self.log = CallLog(self.started)
         self.caller = EntryCaller(
             service.engine,
             service.clock,
@@ -53,7 +53,6 @@ class _Request:
         self.results: list[BidiValueResult] = []
         self.changes: list[ValueChange] = []
         self.reported: set[str] = set()  # paths the script answered during this request
-        self.started = service.clock.now()
         self.marks = (service.channel.bytes_to_device, service.channel.bytes_from_device)
         self.device_gone = False
         self.stream = PrinterStream(
@@ -75,7 +74,7 @@ class _Request:
                 error=int(code) if code is not None else None,
                 error_name=code.label if code is not None else None,
                 message=message,
-                t=round(self.service.clock.now() - self.started, 6),
+                t=self.log.since(self.service.clock.now()),
                 **kw,
             )
         )
@@ -89,7 +88,7 @@ class _Request:
         service = self.service
         service.engine.release([self.stream])
 
-        responses = counted_from(self.log.responses, self.started)
+        responses = self.log.responses
         events = service.evaluator.evaluate(responses)
         for message in service.evaluator.warnings:
             self.log.warn(message)
@@ -109,11 +108,11 @@ class _Request:
             events=events,
             port_status=service.evaluator.port_status(responses),
             notifications=notified,
-            errors=counted_from(self.log.errors, self.started),
+            errors=self.log.errors,
             warnings=self.log.warnings,
             bytes_to_device=service.channel.bytes_to_device - self.marks[0],
             bytes_from_device=service.channel.bytes_from_device - self.marks[1],
-            duration_s=round(service.clock.now() - self.started, 6),
+            duration_s=self.log.since(service.clock.now()),
         )
 
 
@@ -257,7 +256,7 @@ class BidiService:
         for message in self.schema.check_responses(responses):
             request.log.warn(message)
         request.reported.update(r.path for r in responses)
-        request.changes.extend(self.cache.store(responses))
+        request.changes.extend(self.cache.store(responses, request.started))
 
     # -- Set ------------------------------------------------------------------------------
     def set(self, path: str, text: Any, type_name: str | None = None) -> BidiReport:
@@ -306,7 +305,7 @@ class BidiService:
             request, BidiSchemaElement(path, BidiType[declared.type], element_value)
         )
         if code is None:
-            self.cache.values.pop(path, None)  # the device has a new value: the next Get asks again
+            self.cache.forget(path)
         request.answer(path, code, message, source="script", type=declared.type, value=value)
         return request.report()
 
