@@ -388,6 +388,17 @@ def test_memory_bomb_is_a_memory_failure_and_engine_survives(entry: str) -> None
     assert engine.call("requestStatus", []).return_code == 5
 
 
+def test_an_out_of_memory_error_without_its_message_is_still_a_memory_failure() -> None:
+    """When the heap runs out while QuickJS makes its own "out of memory" error, the message
+    string cannot be allocated and the InternalError keeps only its prototype's ""."""
+    engine = make_engine("function getStatus() { throw new InternalError(); }")
+    failure = engine.call("getStatus", []).failure
+    assert failure is not None and failure.kind == "memory", failure
+    assert failure.location == f"{SCRIPT_NAME}:1:34"
+    described = make_engine('function getStatus() { throw new InternalError("too much recursion"); }')
+    assert described.call("getStatus", []).failure.kind == "exception"  # type: ignore[union-attr]
+
+
 def test_runaway_recursion_is_a_memory_failure() -> None:
     engine = make_engine(MEMORY_SCRIPT, memory_limit_mib=16)
     failure = engine.call("getStatus", []).failure

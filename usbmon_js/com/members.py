@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 
 class HostError(Exception):
@@ -20,12 +20,16 @@ class HostError(Exception):
         self.js_type = js_type
 
 
+HoldBackType = Literal["string", "boolean", "number", "int32"]
+
+
 @dataclass(frozen=True)
 class ComMethod:
     fn: Callable[..., Any]
     name: str
     bytes_args: tuple[int, ...]
     arity: int  # arguments a script must pass
+    held_back: tuple[HoldBackType, ...] | None = None
 
     def __get__(self, obj: object, owner: type | None = None) -> Any:
         return self if obj is None else self.fn.__get__(obj, owner)
@@ -49,11 +53,22 @@ class ComProperty:
         self.fset(obj, value)
 
 
-def com_method(fn: Callable[..., Any] | None = None, *, bytes_args: tuple[int, ...] = ()) -> Any:
-    """Expose a method; `bytes_args` are positions the script passes as byte arrays."""
+def com_method(
+    fn: Callable[..., Any] | None = None,
+    *,
+    bytes_args: tuple[int, ...] = (),
+    held_back: tuple[HoldBackType, ...] | None = None,
+) -> Any:
+    """Expose a method; `bytes_args` are positions the script passes as byte arrays.
+
+    `held_back` marks a method that only records what the script reports and returns nothing
+    (the responses' Add…): a call whose arguments have exactly these JS types, which the
+    method's coercions always accept, cannot fail, so the shim may hold it back and hand it
+    over with the next host call or the entry point's result (shim.js, "held back").
+    """
 
     def wrap(f: Callable[..., Any]) -> ComMethod:
-        return ComMethod(f, f.__name__, bytes_args, f.__code__.co_argcount - 1)
+        return ComMethod(f, f.__name__, bytes_args, f.__code__.co_argcount - 1, held_back)
 
     return wrap(fn) if fn is not None else wrap
 
@@ -79,13 +94,14 @@ class HostObject:
 
     @classmethod
     def com_layout(cls) -> dict[str, Any]:
-        """What the JS proxy needs: canonical names by lower-case name, kind, byte-array args."""
+        """What the JS proxy needs, by lower-case name: name, kind, byte-array args, held-back types."""
         layout = {}
         for name, member in cls._com_members.items():
             if isinstance(member, ComMethod):
-                layout[name.lower()] = [name, 0, list(member.bytes_args)]
+                held_back = list(member.held_back) if member.held_back is not None else None
+                layout[name.lower()] = [name, 0, list(member.bytes_args), held_back]
             else:
-                layout[name.lower()] = [name, 2 if member.fset else 1, []]
+                layout[name.lower()] = [name, 2 if member.fset else 1, [], None]
         return {"iface": cls.com_interface, "members": layout}
 
     def com_get(self, name: str) -> Any:

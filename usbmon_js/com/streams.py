@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import inspect
 import tempfile
 import weakref
 from collections.abc import Callable
+from types import MethodType
 
 from usbmon_js.com.coerce import to_int32
 from usbmon_js.com.members import HostError, HostObject, com_method
@@ -62,7 +62,7 @@ class PrinterStream(SequentialStream):
         # collector ran, with a 58 ms full collection every few thousand Gets (performance.md).
         self._on_fault: Callable[[], Callable[[str, bool], None] | None] = (
             weakref.WeakMethod(on_device_fault)
-            if inspect.ismethod(on_device_fault)
+            if isinstance(on_device_fault, MethodType)
             else lambda: on_device_fault
         )
         self.is_cancelled = is_cancelled

@@ -81,12 +81,14 @@ class HostBridge:
 
     # -- callbacks bound into JS ------------------------------------------------------------
     def js_args(self) -> list[Any]:
-        """What the shim's invoke reads first: released handles, names to look up, encoded args.
+        """What the shim's invoke reads first: released handles, names to look up, encoded args,
+        and whether it may hold back recording calls (not while a trace or a debugger watches
+        host calls one by one, in order with console lines and pauses).
 
         Lists, not dicts: jsbox converts them faster, and the shim reads them by position.
         """
         names, args = self.pending
-        return [self.take_released(), names, args]
+        return [self.take_released(), names, args, self.on_host_call is None and self.watch is None]
 
     def js_stage(self, values: list[Any]) -> int:
         """Keep a script's byte Array as bytes for the host call that follows: its slot, or -1.
@@ -101,7 +103,11 @@ class HostBridge:
             return -1
         return len(self._staged) - 1
 
-    def js_call(self, hid: int, name: str, args: list[Any]) -> Any:
+    def js_call(self, hid: int, name: str, args: list[Any], held_back: list[list[Any]] | None = None) -> Any:
+        if held_back is not None:
+            self.replay(held_back)
+            if not name:
+                return None  # the shim only handed over what it held back
         if self._staged and any(type(arg) is dict and "!s" in arg for arg in args):
             staged, self._staged = self._staged, []
             args = [staged[arg["!s"]] if type(arg) is dict and "!s" in arg else arg for arg in args]
@@ -112,6 +118,15 @@ class HostBridge:
 
     def js_set(self, hid: int, name: str, value: Any) -> Any:
         return self._dispatch(hid, name, [value], HostObject.com_set, value)
+
+    def replay(self, calls: list[list[Any]]) -> None:
+        """Make the calls the shim held back, in the order the script made them.
+
+        Each is to a `held_back` method with arguments of the types it declares, which it always
+        accepts (tests/test_held_back_calls.py), so none can fail here, away from its call site.
+        """
+        for hid, name, args in calls:
+            self._objects[hid].com_invoke(name, args)
 
     def _dispatch(self, hid: int, name: str, shown: Any, member: Callable[..., Any], *rest: Any) -> Any:
         """Run `member(obj, name, *rest)` on the object behind `hid`; `shown` is what the trace logs."""

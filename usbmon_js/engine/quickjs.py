@@ -92,6 +92,8 @@ class PrintData(Bytes):
 
 
 class ScriptEngine:
+    HAND_OVER_TIMEOUT_S = 1.0  # returning the held-back calls runs no script code
+
     def __init__(self, script: DriverScript, limits: SandboxLimits, clock: Clock) -> None:
         self.script = script
         self.limits = limits
@@ -225,8 +227,25 @@ class ScriptEngine:
             self.bridge.interrupt = None
         self._record_counts()
         if isinstance(outcome, ScriptFailure):
+            self._hand_over_held_back()
             return CallResult(entry, failure=outcome)
+        if type(outcome) is list:  # [calls the shim held back, the entry's result] (shim.js)
+            self.bridge.replay(outcome[0])
+            outcome = outcome[1]
         return self._interpret(entry, outcome)
+
+    def _hand_over_held_back(self) -> None:
+        """Calls the shim still holds after a call was stopped from outside (timeout, cancel).
+
+        The script made them before it was stopped, so they count, as they would have had each
+        crossed at once. A realm too broken to answer has nothing left to give.
+        """
+        try:
+            held_back = self._invoke_raw("", None, [], self.HAND_OVER_TIMEOUT_S)
+        except (jsbox.JavaScriptError, jsbox.JsTimeoutError, CallInterrupted, TypeError, ValueError):
+            return
+        if held_back:
+            self.bridge.replay(held_back)
 
     def close(self) -> None:
         """Free the JS realm now, on this thread (jsbox runtimes must die where they were born)."""

@@ -179,6 +179,14 @@ function host3(fn, a, b, c) {
   }
 }
 
+function host4(fn, a, b, c, d) {
+  try {
+    return fn(a, b, c, d);
+  } catch (error) {
+    return interrupted(error);
+  }
+}
+
 function interrupted(error) {
   if (error !== null && typeof error === "object" && error.message === INTERRUPTED) for (;;) {}
   throw error;
@@ -245,10 +253,10 @@ function layoutFor(iface, layout) {
     const members = create(null);
     const names = objectKeys(layout.members);
     for (let i = 0; i < names.length; i++) {
-      const spec = layout.members[names[i]];  // [canonical name, kind, byte-array positions]
+      const spec = layout.members[names[i]];  // [canonical name, kind, byte-array positions, held-back types]
       const bytesAt = create(null);
       for (let j = 0; j < spec[2].length; j++) bytesAt[spec[2][j]] = true;
-      members[names[i]] = { name: spec[0], kind: spec[1], bytesAt: bytesAt };
+      members[names[i]] = { name: spec[0], kind: spec[1], bytesAt: bytesAt, heldBack: spec[3] };
     }
     const label = "[object " + iface + "]";
     layouts[iface] = {
@@ -277,14 +285,18 @@ function traps() {
     const shape = this.shape;
     const spec = resolve(shape, key);
     if (spec === undefined) return key === "toString" || key === "valueOf" ? shape.label : undefined;
-    return spec.kind === 0 ? method(this, spec) : fromHost(host2(hostGet, this.hid, spec.name));
+    if (spec.kind === 0) return method(this, spec);
+    handOver();
+    return fromHost(host2(hostGet, this.hid, spec.name));
   };
   handler.set = function (target, key, value) {
     const iface = this.shape.iface;
     const spec = resolve(this.shape, key);
     if (spec === undefined) throw new TypeErrorCtor(iface + " has no member '" + toStr(key) + "'");
     if (spec.kind !== 2) throw new TypeErrorCtor(spec.name + ": cannot assign to a read-only " + (spec.kind === 0 ? "method" : "property") + " of " + iface);
-    fromHost(host3(hostSet, this.hid, spec.name, toHostValue(value, spec.name)));
+    const shown = toHostValue(value, spec.name);
+    handOver();
+    fromHost(host3(hostSet, this.hid, spec.name, shown));
     return true;
   };
   handler.has = function (target, key) { return resolve(this.shape, key) !== undefined; };
@@ -310,11 +322,53 @@ function method(handler, spec) {
 
 function callMember(hid, spec, argv) {
   const name = spec.name, bytesAt = spec.bytesAt, n = argv.length;
+  if (holdingBack && spec.heldBack !== null && mayHoldBack(spec.heldBack, argv, n)) {
+    const args = [];
+    for (let i = 0; i < n; i++) args[i] = argv[i];
+    heldBack[heldBack.length] = [hid, name, args];
+    if (heldBack.length >= MAX_HELD_BACK) handOver();
+    return undefined;
+  }
   const args = [];
   for (let i = 0; i < n; i++) {
     args[i] = bytesAt[i] === true ? toBytes(argv[i], name) : toHostValue(argv[i], name);
   }
-  return fromHost(host3(hostCall, hid, name, args));
+  return fromHost(host4(hostCall, hid, name, args, takeHeldBack()));
+}
+
+// Held back: calls to methods that only record what the script reports (the responses'
+// Add…) wait here and travel with the next host call or the entry point's result, one
+// boundary crossing for many (docs/performance.md §2.9). A call is held back only when its
+// arguments have exactly the JS types the layout names, which the host always accepts, so it
+// cannot fail away from its call site; anything else is called at once, as before. Every
+// other host call hands the held-back ones over first, so the host sees every call in order.
+let heldBack = [];
+let holdingBack = false;  // per entry-point call: not while a trace or debugger watches calls
+const MAX_HELD_BACK = 256;
+
+function mayHoldBack(types, argv, n) {
+  if (n !== types.length) return false;
+  for (let i = 0; i < n; i++) {
+    const x = argv[i], type = types[i];
+    if (type === "int32" ? typeof x !== "number" || (x | 0) !== x : typeof x !== type) return false;
+  }
+  return true;
+}
+
+function takeHeldBack() {
+  if (heldBack.length === 0) return null;
+  const calls = heldBack;
+  heldBack = [];
+  return calls;
+}
+
+function handOver() {
+  if (heldBack.length !== 0) host4(hostCall, 0, "", null, takeHeldBack());
+}
+
+// An entry point's result, with the calls still held back when it returned or threw.
+function finished(result) {
+  return heldBack.length === 0 ? result : [takeHeldBack(), result];
 }
 
 function proxyFor(hid, iface, layout) {
@@ -361,6 +415,11 @@ function failure(error) {
     }
     if (typeof error === "object") {
       const name = error.name, message = error.message;
+      if (name === "InternalError" && message === "" && !apply(hasOwn, error, ["message"])) {
+        // Out of memory while QuickJS made its own "out of memory" error: the message string
+        // could not be allocated, so only the prototype's "" is left.
+        return { threw: { name: name, message: "out of memory", stack: toStr(error.stack || "") } };
+      }
       if (typeof message !== "string") {
         // `throw {…}` or a Proxy: not an Error, so say so rather than "undefined: undefined".
         return { threw: { name: null, message: "the script threw " + describe(error) + " that is not an Error", stack: "" } };
@@ -375,7 +434,10 @@ function failure(error) {
 
 function invoke(callerToken, entry) {
   if (callerToken !== token) throw new TypeErrorCtor("not available");
-  const spec = hostArgs();  // [released handles, names to describe, encoded args]
+  if (entry === "") return takeHeldBack();  // after a call that was stopped (timeout, cancel)
+  heldBack = [];
+  const spec = hostArgs();  // [released handles, names to describe, encoded args, may hold back]
+  holdingBack = spec[3];
   const released = spec[0];
   for (let i = 0; i < released.length; i++) apply(mapDelete, proxies, [released[i]]);
   if (entry === null) {
@@ -401,12 +463,12 @@ function invoke(callerToken, entry) {
   try {
     result = apply(fn, undefined, args);
   } catch (error) {
-    return failure(error);
+    return finished(failure(error));
   }
-  if (typeof result === "number") return result;
+  if (typeof result === "number") return finished(result);
   let shown;
   try { shown = toStr(result); } catch (e) { shown = "<" + typeof result + ">"; }
-  return { invalid: result === null ? "null" : typeof result, shown: shown };
+  return finished({ invalid: result === null ? "null" : typeof result, shown: shown });
 }
 
 defineProperty(globalThis, "__usbmon_invoke__", { value: invoke, writable: false, enumerable: false, configurable: false });

@@ -171,7 +171,7 @@ def interfaces() -> dict[str, Interface]:
     for cls in _host_classes():
         layout = cls.com_layout()
         members = merged.setdefault(layout["iface"], {})
-        for lower, (name, kind, bytes_args) in layout["members"].items():
+        for lower, (name, kind, bytes_args, _held_back) in layout["members"].items():
             descriptor = _descriptor(cls, name)
             fn = getattr(descriptor, "fn", None) or getattr(descriptor, "fget", None)
             arg_count = fn.__code__.co_argcount - 1 if isinstance(descriptor, ComMethod) else None

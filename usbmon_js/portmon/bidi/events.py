@@ -51,6 +51,7 @@ class EventEvaluator:
         self.schema = schema
         self.events = driver_events.usb_events() if driver_events else []
         self.warnings: list[str] = []
+        self._port_status = {m.keyword: m for m in schema.xml.port_status} if schema.xml else {}
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -59,6 +60,8 @@ class EventEvaluator:
     def evaluate(self, responses: Iterable[BidiResponse]) -> list[JobEvent]:
         raised: list[JobEvent] = []
         for response in responses:
+            if not self.events and response.type != "BIDI_NULL":
+                continue  # neither a trigger nor an event
             declared = self.schema.lookup(response.path)
             is_event = declared is not None and declared.kind == "Event"
             matched = False
@@ -82,9 +85,9 @@ class EventEvaluator:
 
     def port_status(self, responses: Iterable[BidiResponse]) -> list[PortStatusChange]:
         """StateReason keywords the XML's `<PortStatus>` maps to a port status (spec §3.2)."""
-        mappings = {m.keyword: m for m in self.schema.xml.port_status} if self.schema.xml else {}
+        mappings = self._port_status
         seen: list[PortStatusChange] = []
-        for response in responses:
+        for response in responses if mappings else ():
             if response.path != STATE_REASON or not isinstance(response.value, str):
                 continue
             for keyword in response.value.split():
