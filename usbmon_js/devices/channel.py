@@ -90,7 +90,10 @@ class DeviceChannel:
                         f"device model read() returned {type(data).__name__}; it must return bytes"
                     )
                 if data:
-                    data, self._pushback = bytes(data[:size]), bytes(data[size:])
+                    if len(data) > size:
+                        data, self._pushback = data[:size], bytes(data[size:])
+                    if type(data) is not bytes:
+                        data = bytes(data)
                     self.bytes_from_device += len(data)
                     return data
             if self.clock.now() >= deadline or self.clock.sleep(self.timeouts.poll, self.closed_gate):

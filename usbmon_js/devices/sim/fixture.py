@@ -401,7 +401,8 @@ class _Responder:
         events: list[tuple[int, int, bytes]] = []
         for order, matcher in enumerate(self.matchers):
             if matcher.left != 0:
-                events.extend((end, order, reply) for end, reply in matcher.feed(chunk, start))
+                for end, reply in matcher.feed(chunk, start):
+                    events.append((end, order, reply))
         while self._unsolicited and self._unsolicited[0].after_bytes <= received:
             item = self._unsolicited.popleft()
             events.append((item.after_bytes, len(self.matchers), item.data))
