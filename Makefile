@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 
 # Debian packages: umockdev (the hardware-free USB printer emulation behind `emu:`), libusb,
-# what PyGObject needs to build in the venv, and Chromium for the HTML report test.
+# what PyGObject needs to build in the venv, Chromium for the HTML report test and valgrind
+# for the instruction counts (benchmarks/instructions.py).
 SYSTEM_PACKAGES := umockdev libumockdev0 gir1.2-umockdev-1.0 libusb-1.0-0 \
-	libgirepository1.0-dev libcairo2-dev pkg-config chromium
+	libgirepository1.0-dev libcairo2-dev pkg-config chromium valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system-packages demo test lint bench soak clean
+.PHONY: setup system-packages demo test lint bench bench-instructions soak clean
 
 setup: system-packages $(STAMP)
 
@@ -42,6 +43,11 @@ test: setup lint
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# Instructions per Bidi Get under callgrind: noise-free, so a 1 % change shows. Against another
+# checkout: make bench-instructions COMPARE=/path/to/other/tree
+bench-instructions: setup
+	$(BIN)/python benchmarks/instructions.py $(if $(COMPARE),--compare $(COMPARE))
 
 # Not part of `make test`: 1,000 jobs and 10,000 Bidi queries through one port, watching memory,
 # file descriptors and threads (benchmarks/soak.py), then the property and fuzz tests with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -84,10 +85,10 @@ def concurrent_get_seconds(path: str, clients: int, queries: int, rounds: int = 
     return best
 
 
-def service_get_seconds(path: str, queries: int, rounds: int = 3) -> float:
-    """Seconds per Get answered on the engine's own thread: what one port can serve, no client hop.
+def service_on_this_thread() -> tuple[BidiService, VirtualClock, Callable[[], None]]:
+    """A port's Bidi service built on this thread (engine, channel, Bidi service), and its closer.
 
-    The same wiring as a port's worker (engine, channel, Bidi service), built on this thread.
+    The same wiring as a port's worker, without the worker: what one port can serve, no client hop.
     """
     clock = VirtualClock()
     device = open_device(BIDI_PRINTER, clock)
@@ -103,6 +104,12 @@ def service_get_seconds(path: str, queries: int, rounds: int = 3) -> float:
         ScriptContext(*bags),
         PipelineSettings(),
     )
+    return service, clock, engine.close
+
+
+def service_get_seconds(path: str, queries: int, rounds: int = 3) -> float:
+    """Seconds per Get answered on the engine's own thread (`service_on_this_thread`)."""
+    service, clock, close = service_on_this_thread()
     best = float("inf")
     try:
         for _ in range(rounds):
@@ -113,7 +120,7 @@ def service_get_seconds(path: str, queries: int, rounds: int = 3) -> float:
             best = min(best, (time.perf_counter() - start) / queries)
             assert report.ok and report.calls.get("getSchemas"), report.errors
     finally:
-        engine.close()
+        close()
     return best
 
 
