@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, metavar="TREE", help="another checkout to measure alongside")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     options = parser.parse_args(args)
+    if options.gets < 1:
+        parser.error("--gets must be at least 1")
     trees = {"this tree": HERE.parent}
     if options.compare is not None:
         if not (options.compare / "usbmon_js").is_dir():
