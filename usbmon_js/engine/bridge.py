@@ -32,7 +32,7 @@ class HostBridge:
         self._next = 1
         self._sent_layouts: set[type] = set()
         self._released: list[int] = []
-        self.pending: tuple[list[str] | None, list[list[Any]]] = (None, [])  # entry names, encoded args
+        self.pending: tuple[list[str] | None, list[Any]] = (None, [])  # entry names, encoded args
         self._staged: list[bytes] = []  # byte Arrays checked by js_stage, for the next js_call
         self.deadline: float | None = None
         self.call_timeout: float | None = None
@@ -81,14 +81,16 @@ class HostBridge:
 
     # -- callbacks bound into JS ------------------------------------------------------------
     def js_args(self) -> list[Any]:
-        """What the shim's invoke reads first: released handles, names to look up, encoded args,
-        and whether it may hold back recording calls (not while a trace or a debugger watches
-        host calls one by one, in order with console lines and pauses).
+        """What the shim's invoke reads first, as one flat list: whether it may hold back
+        recording calls (not while a trace or a debugger watches host calls one by one, in order
+        with console lines and pauses), the names to look up, the count of released handles,
+        those handles, then the encoded arguments (`ScriptEngine._encode`).
 
-        Lists, not dicts: jsbox converts them faster, and the shim reads them by position.
+        Flat, not nested: jsbox converts every list it meets separately (performance.md §2.11).
         """
         names, args = self.pending
-        return [self.take_released(), names, args, self.on_host_call is None and self.watch is None]
+        released = self.take_released()
+        return [self.on_host_call is None and self.watch is None, names, len(released), *released, *args]
 
     def js_stage(self, values: list[Any]) -> int:
         """Keep a script's byte Array as bytes for the host call that follows: its slot, or -1.

@@ -212,7 +212,9 @@ class ScriptEngine:
         """Call an entry point with host objects, `Bytes` (→ JS Array) or plain values."""
         if entry not in self.entry_points:
             return CallResult(entry, skipped=True)
-        encoded = [self._encode(a) for a in args]
+        encoded: list[Any] = []
+        for arg in args:
+            self._encode(arg, encoded)
         timeout = self.limits.call_timeout_s if timeout is None else timeout
         self.bridge.deadline = self.clock.now() + timeout
         self.bridge.call_timeout = timeout
@@ -267,18 +269,24 @@ class ScriptEngine:
     def release(self, objects: Sequence[HostObject]) -> None:
         self.bridge.release(objects)
 
-    def _encode(self, arg: Any) -> list[Any]:
-        """One argument for the shim's decodeArg: [kind, …]; kind 0 handle, 1 bytes, 2 printData, 3 value."""
+    def _encode(self, arg: Any, into: list[Any]) -> None:
+        """Append one argument for the shim's invoke: kind, then its fields.
+
+        0 handle (id, interface, layout), 1 bytes, 2 printData (bytes, buffer key, offset), 3 a value.
+        One flat list for all arguments: jsbox converts each nested list separately, and that
+        cost more than the call's other crossing (performance.md §2.11).
+        """
         if isinstance(arg, HostObject):
-            return [0, *self.bridge.reference(arg)]
-        if isinstance(arg, PrintData):
-            return [2, arg, arg.buffer_key, arg.offset]
-        if isinstance(arg, Bytes):
-            return [1, arg]
-        return [3, arg]
+            into.extend((0, *self.bridge.reference(arg)))
+        elif isinstance(arg, PrintData):
+            into.extend((2, arg, arg.buffer_key, arg.offset))
+        elif isinstance(arg, Bytes):
+            into.extend((1, arg))
+        else:
+            into.extend((3, arg))
 
     def _invoke_raw(
-        self, entry: str | None, names: list[str] | None, args: list[list[Any]], timeout: float | None = None
+        self, entry: str | None, names: list[str] | None, args: list[Any], timeout: float | None = None
     ) -> Any:
         """Run the shim's invoke: call `entry` with `args`, or (entry None) describe the `names`."""
         self.bridge.pending = (names, args)

@@ -385,13 +385,26 @@ function proxyFor(hid, iface, layout) {
   return proxy;
 }
 
-// One argument as bridge.py's _encode sent it: [kind, …].
-function decodeArg(arg) {
-  const kind = arg[0];
-  if (kind === 0) return proxyFor(arg[1], arg[2], arg[3]);
-  if (kind === 2) return presentPrintData(arg[1], arg[2], arg[3]);
-  if (kind === 1) return bytesToArray(arg[1]);
-  return arg[1];
+// The arguments as bridge.py's js_args sends them, from `at` on: kind, then its fields
+// (quickjs.py's _encode). Returns whether one of them is printData.
+function decodeArgs(spec, at, args) {
+  let printData = false;
+  const n = spec.length;
+  while (at < n) {
+    const kind = spec[at];
+    if (kind === 0) {
+      args[args.length] = proxyFor(spec[at + 1], spec[at + 2], spec[at + 3]);
+      at += 4;
+    } else if (kind === 2) {
+      args[args.length] = presentPrintData(spec[at + 1], spec[at + 2], spec[at + 3]);
+      printData = true;
+      at += 4;
+    } else {
+      args[args.length] = kind === 1 ? bytesToArray(spec[at + 1]) : spec[at + 1];
+      at += 2;
+    }
+  }
+  return printData;
 }
 
 function parameterNames(fn) {
@@ -436,10 +449,10 @@ function invoke(callerToken, entry) {
   if (callerToken !== token) throw new TypeErrorCtor("not available");
   if (entry === "") return takeHeldBack();  // after a call that was stopped (timeout, cancel)
   heldBack = [];
-  const spec = hostArgs();  // [released handles, names to describe, encoded args, may hold back]
-  holdingBack = spec[3];
-  const released = spec[0];
-  for (let i = 0; i < released.length; i++) apply(mapDelete, proxies, [released[i]]);
+  const spec = hostArgs();  // [may hold back, names to describe, n released, …released handles, …encoded args]
+  holdingBack = spec[0];
+  const released = 3 + spec[2];
+  for (let i = 3; i < released; i++) apply(mapDelete, proxies, [spec[i]]);
   if (entry === null) {
     const names = spec[1];
     const found = {};
@@ -449,13 +462,8 @@ function invoke(callerToken, entry) {
     }
     return found;
   }
-  const encoded = spec[2];
   const args = [];  // decoded first: it records the class layouts that travel with new handles
-  let printData = false;
-  for (let i = 0; i < encoded.length; i++) {
-    args[i] = decodeArg(encoded[i]);
-    printData = printData || encoded[i][0] === 2;
-  }
+  const printData = decodeArgs(spec, released, args);
   if (!printData && presented.key !== null) presented = { key: null, start: 0, rest: null };  // free the buffer's copy
   const fn = globalThis[entry];
   if (typeof fn !== "function") return { missing: typeof fn };
