@@ -60,11 +60,13 @@ class PrinterStream(SequentialStream):
         # A bound method of the request or job that owns this stream is held weakly: a strong
         # reference would be a cycle, and every Bidi request would live on until Python's cycle
         # collector ran, with a 58 ms full collection every few thousand Gets (performance.md).
-        self._on_fault: Callable[[], Callable[[str, bool], None] | None] = (
-            weakref.WeakMethod(on_device_fault)
-            if isinstance(on_device_fault, MethodType)
-            else lambda: on_device_fault
-        )
+        # Its owner through a plain weakref.ref, not a WeakMethod: that is a Python-level class
+        # and cost more than the rest of the stream's set-up.
+        self._fault_owner: Callable[[], object] | None = None
+        self._on_fault: Callable[..., None] | None = on_device_fault
+        if isinstance(on_device_fault, MethodType):
+            self._fault_owner = weakref.ref(on_device_fault.__self__)
+            self._on_fault = on_device_fault.__func__
         self.is_cancelled = is_cancelled
 
     def read(self, count: int) -> bytes:
@@ -83,10 +85,16 @@ class PrinterStream(SequentialStream):
         except (DeviceGone, DeviceError) as exc:
             gone = isinstance(exc, DeviceGone)
             reason = f"{member}: the device is gone ({exc})" if gone else f"{member}: {exc}"
-            on_device_fault = self._on_fault()
-            if on_device_fault is not None:
-                on_device_fault(reason, gone)
+            self._report_fault(reason, gone)
             raise HostError(reason) from exc
+
+    def _report_fault(self, reason: str, gone: bool) -> None:
+        if self._on_fault is None:
+            return
+        if self._fault_owner is None:
+            self._on_fault(reason, gone)
+        elif (owner := self._fault_owner()) is not None:  # the owner ended: nobody to tell
+            self._on_fault(owner, reason, gone)
 
 
 class TemporaryStream(SequentialStream):
