@@ -20,6 +20,7 @@ import json
 import string
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -362,13 +363,15 @@ class _ReplyMatcher:
         self.answered = 0
         self.left = rule.times
         self.tail = b""
+        self._keep = len(self.pattern) - 1  # the longest tail that may still start a match
 
-    def feed(self, chunk: bytes, start: int) -> list[tuple[int, bytes]]:
+    def feed(self, chunk: bytes, start: int) -> Sequence[tuple[int, bytes]]:
         """Matches completed by `chunk` (which begins at stream offset `start`), as (end offset, reply)."""
         buffer = self.tail + chunk if self.tail else chunk
-        if len(buffer) < len(self.pattern):
-            self.tail = buffer
-            return []
+        found = buffer.find(self.pattern)
+        if found < 0:  # most writes complete no match of a given rule: only the tail moves on
+            self.tail = buffer[-self._keep :] if self._keep else b""
+            return ()
         base = start - len(self.tail)
         hits: list[tuple[int, bytes]] = []
         position = 0
