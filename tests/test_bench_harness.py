@@ -75,12 +75,24 @@ def test_instruction_counter_refuses_a_tree_that_is_not_a_checkout(tmp_path: Pat
     assert "is not a usbmon-js checkout" in proc.stderr
 
 
-def test_instruction_counter_reports_a_missing_count_instead_of_a_number() -> None:
+def _instructions_module():
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import instructions
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
+    return instructions
+
+
+def test_instruction_counter_reports_a_missing_count_instead_of_a_number() -> None:
+    instructions = _instructions_module()
     assert instructions.parse_collected("==1== Events    : Ir\n==1== Collected : 123456\n") == 123456
     with pytest.raises(instructions.MeasurementError, match="no instruction count"):
         instructions.parse_collected("==1== valgrind: something went wrong\n")
+
+
+def test_instruction_counter_without_valgrind_says_so(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    instructions = _instructions_module()
+    monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
+    assert instructions.main(["--gets", "3"]) == 1
+    assert "no valgrind" in capsys.readouterr().err
