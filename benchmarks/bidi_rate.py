@@ -137,10 +137,15 @@ def thread_hop_seconds(hops: int, rounds: int = 3) -> float:
     return best
 
 
+def status_channel() -> tuple[DeviceChannel, VirtualClock]:
+    """A channel to the Bidi sim printer, for the status query done by Python alone."""
+    clock = VirtualClock()
+    return DeviceChannel(open_device(BIDI_PRINTER, clock).model, clock), clock
+
+
 def device_exchange_seconds(exchanges: int, rounds: int = 3) -> float:
     """Seconds per status query and reply done by Python alone on the same printer: the baseline."""
-    clock = VirtualClock()
-    channel = DeviceChannel(open_device(BIDI_PRINTER, clock).model, clock)
+    channel, _ = status_channel()
     best = float("inf")
     for _ in range(rounds):
         start = time.perf_counter()

@@ -24,11 +24,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WARM_UP_GETS = 200
+WARM_UP_STEPS = 200
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
@@ -44,8 +45,14 @@ def parse_collected(valgrind_stderr: str) -> int:
     return int(match.group(1))
 
 
-def instructions_per_get(tree: Path, gets: int) -> float:
-    """Instructions one Bidi Get of one value costs with the `usbmon_js` in `tree`."""
+def instructions_per(workload: str, count: int, tree: Path = HERE.parent) -> float:
+    """Instructions one step of `workload` costs with the `usbmon_js` in `tree`.
+
+    `get`: one Bidi Get of one value on a port's service; `exchange`: the same status query and
+    reply done by Python alone on the same printer (the Bidi rows' baseline).
+    """
+    if workload not in WORKLOADS:
+        raise MeasurementError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise MeasurementError("no valgrind (Debian package valgrind; `make setup` installs it)")
@@ -60,7 +67,8 @@ def instructions_per_get(tree: Path, gets: int) -> float:
                 __file__,
                 "--measured-process",
                 str(tree),
-                str(gets),
+                workload,
+                str(count),
             ],
             capture_output=True,
             text=True,
@@ -70,33 +78,57 @@ def instructions_per_get(tree: Path, gets: int) -> float:
         )
     if done.returncode != 0:
         raise MeasurementError(f"the measured process failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return parse_collected(done.stderr) / gets
+    return parse_collected(done.stderr) / count
 
 
-def _measured_process(tree: Path, gets: int) -> None:
-    """Runs under callgrind: counts `gets` Gets of this file's workload on `tree`'s usbmon_js.
+def _bidi_get() -> Callable[[], None]:
+    import bidi_rate
 
-    The workload (bidi_rate.py) always comes from this checkout, so two trees run the same Gets.
+    service, clock, _ = bidi_rate.service_on_this_thread()
+
+    def step() -> None:
+        report = service.get([bidi_rate.ONE_VALUE])
+        clock.advance(3600)  # past every refreshInterval: each Get asks the script
+        if not report.ok:
+            raise SystemExit(f"the Get failed: {report.errors}")
+
+    return step
+
+
+def _device_exchange() -> Callable[[], None]:
+    import bidi_rate
+
+    channel, clock = bidi_rate.status_channel()
+
+    def step() -> None:
+        channel.write(bidi_rate.STATUS_QUERY)
+        reply = channel.read(6) + channel.read(4096)
+        clock.advance(3600)  # as the Gets do: the printer's input buffer has drained
+        if reply[:2] != b"\x1b\x52":
+            raise SystemExit(f"the printer answered {reply!r}")
+
+    return step
+
+
+WORKLOADS: dict[str, Callable[[], Callable[[], None]]] = {"get": _bidi_get, "exchange": _device_exchange}
+
+
+def _measured_process(tree: Path, workload: str, count: int) -> None:
+    """Runs under callgrind: counts `count` steps of `workload` on `tree`'s usbmon_js.
+
+    The workload (bidi_rate.py) always comes from this checkout, so two trees run the same steps.
     """
     sys.path[:0] = [str(tree), str(HERE)]
-    import bidi_rate  # noqa: I001 (both only importable once sys.path is set)
     import usbmon_js
 
     if Path(usbmon_js.__file__).resolve().parent != (tree / "usbmon_js").resolve():
         raise SystemExit(f"imported {usbmon_js.__file__}, not the usbmon_js of {tree}")
-
-    service, clock, _ = bidi_rate.service_on_this_thread()
-
-    def run(count: int) -> None:
-        for _ in range(count):
-            report = service.get([bidi_rate.ONE_VALUE])
-            clock.advance(3600)  # past every refreshInterval: each Get asks the script
-        if not report.ok:
-            raise SystemExit(f"the Get failed: {report.errors}")
-
-    run(WARM_UP_GETS)
+    step = WORKLOADS[workload]()
+    for _ in range(WARM_UP_STEPS):
+        step()
     subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
-    run(gets)
+    for _ in range(count):
+        step()
     sys.stdout.flush()
     os._exit(0)  # no instrumented shutdown; callgrind writes its totals as the process ends
 
@@ -104,10 +136,10 @@ def _measured_process(tree: Path, gets: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["--measured-process"]:
-        _measured_process(Path(args[1]), int(args[2]))
+        _measured_process(Path(args[1]), args[2], int(args[3]))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gets", type=int, default=400, help=f"Gets counted after {WARM_UP_GETS} warm-up")
+    parser.add_argument("--gets", type=int, default=400, help=f"Gets counted after {WARM_UP_STEPS} warm-up")
     parser.add_argument("--compare", type=Path, metavar="TREE", help="another checkout to measure alongside")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     options = parser.parse_args(args)
@@ -121,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         trees["compared"] = options.compare.resolve()
     try:
         with ThreadPoolExecutor(max_workers=len(trees)) as pool:  # one core each
-            measured = pool.map(lambda tree: instructions_per_get(tree, options.gets), trees.values())
+            measured = pool.map(lambda tree: instructions_per("get", options.gets, tree), trees.values())
             counts = dict(zip(trees, measured, strict=True))
     except MeasurementError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,12 +13,14 @@ import json
 import os
 import platform
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import bidi_rate
 import emu_rate
 import memory
 import startup
+from instructions import MeasurementError, instructions_per
 from jobs import CHUNKED_4K, WHOLE_BUFFER
 from rows import USB2_HS_BYTES_PER_S, Baseline, Row, print_table, rate_row, ratio_row
 from throughput import node_rate, pipeline_rate, raw_copy_rate
@@ -107,6 +109,26 @@ def bidi_rows(queries: int) -> list[Row]:
     return rows
 
 
+def instruction_rows(gets: int) -> list[Row]:
+    """Instructions per Get under callgrind: the figure that does not move with the host's load."""
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:  # one valgrind per core
+            get, exchange = pool.map(lambda workload: instructions_per(workload, gets), ("get", "exchange"))
+    except MeasurementError as exc:
+        print(f"instructions: row skipped: {exc}")
+        return []
+    baseline = Baseline("same query/reply by Python alone", exchange, "instr")
+    return [
+        ratio_row(
+            "Bidi getSchemas round trip on the port's thread, instructions per Get (callgrind; "
+            "±0.2 % between runs, the figure to compare across commits)",
+            get,
+            "instr",
+            baseline,
+        )
+    ]
+
+
 def startup_rows(runs: int) -> list[Row]:
     times = startup.measure(memory.COLD_SCRIPT_BYTES, runs)
     baseline = Baseline("jsbox alone: runtime + script + call", times["bare_ms"], "ms")
@@ -180,6 +202,7 @@ def main() -> None:
 
     rows, baseline = throughput_rows(size)
     rows += bidi_rows(20 if args.quick else 2000)
+    rows += instruction_rows(5 if args.quick else 400)
     rows += startup_rows(3 if args.quick else 21)
     rows += memory_rows(4 if args.quick else 20, max(args.job_mib, 1), args.flat_mib)
     rows += emu_rows(args.emu_mib)

@@ -15,6 +15,7 @@ FIGURES = (
     "whole-buffer passthrough",
     "chunked 4 KiB passthrough",
     "Bidi getSchemas round trips",
+    "Bidi getSchemas round trip on the port's thread, instructions per Get",
     "cold start",
     "resident memory per open port",
     "resident memory added by a running",
