@@ -35,11 +35,8 @@ const objectKeys = Object.keys;
 const ProxyCtor = Proxy;
 const MapCtor = Map;
 const WeakSetCtor = WeakSet;
-const weakAdd = WeakSet.prototype.add;
-const weakHas = WeakSet.prototype.has;
-const mapGet = Map.prototype.get;
-const mapSet = Map.prototype.set;
-const mapDelete = Map.prototype.delete;
+const bind = Function.prototype.bind;
+const callOf = function (fn) { return apply(bind, Function.prototype.call, [fn]); };  // callOf(f)(self, …) is f.call(self, …)
 const lower = String.prototype.toLowerCase;
 const toStr = String;
 const TypeErrorCtor = TypeError;
@@ -56,10 +53,19 @@ const layouts = create(null);   // interface name -> its members by lower-case n
 const proxies = new MapCtor();   // handle id -> proxy (cleared of released handles)
 const hostObjects = new WeakSetCtor();  // every proxy handed out, to refuse them as arguments
 
+// Built-ins the hot paths call, bound once: a bound function is called directly, where
+// Reflect.apply costs an argument array per call (≈ 1,400 instructions more, performance.md).
+const proxyOf = apply(bind, Map.prototype.get, [proxies]);
+const keepProxy = apply(bind, Map.prototype.set, [proxies]);
+const dropProxy = apply(bind, Map.prototype.delete, [proxies]);
+const markHostObject = apply(bind, WeakSet.prototype.add, [hostObjects]);
+const isHostObject = apply(bind, WeakSet.prototype.has, [hostObjects]);
+const spliced = callOf(toSpliced);  // spliced(array, start, count): a fresh Array, once allocated
+
 // Bytes become a real Array. toSpliced allocates the result once at its final size, which
 // makes it the cheapest way QuickJS has to build one (docs/performance.md).
 function bytesToArray(u8) {
-  return apply(toSpliced, u8, [0, 0]);
+  return spliced(u8, 0, 0);
 }
 
 // printData re-presented after a partial ProcessedByteCount: copying the rest out of a private
@@ -78,7 +84,7 @@ function presentPrintData(u8, key, offset) {
     presented.rest = bytesToArray(u8);
     presented.start = offset;
   }
-  return apply(toSpliced, presented.rest, [0, offset - presented.start]);
+  return spliced(presented.rest, 0, offset - presented.start);
 }
 
 // An Array going to the host: the common case, a plain Array of byte numbers, is checked and
@@ -92,7 +98,7 @@ const MAX_APPLY = 65535;        // QuickJS' argument-count limit for Function.pr
 function stagedArray(value, member) {
   const n = value.length;
   if (!(n >= FAST_MIN && n <= FAST_ELEMENTS)) return toByteArray(value, n, member);
-  const copy = apply(toSpliced, value, [0, 0]);  // a plain fast Array no script code can touch
+  const copy = spliced(value, 0, 0);  // a plain fast Array no script code can touch
   const slot = stageByteNumbers(copy);
   if (slot >= 0) return { "!s": slot };  // the bridge swaps this for the staged bytes
   return toByteArray(copy, copy.length, member);
@@ -116,7 +122,7 @@ function stageByteNumbers(copy) {
         for (let i = MAX_APPLY; i < copy.length; i++) if (typeof copy[i] === "bigint") return -1;
         copy.length = MAX_APPLY;
       } else {
-        apply(mathMax, undefined, apply(toSpliced, copy, [0, end]));
+        apply(mathMax, undefined, spliced(copy, 0, end));
         copy.length = end;
       }
     }
@@ -204,7 +210,7 @@ function toHostValue(value, member, depth) {
   }
   if (type === "bigint") throw new TypeErrorCtor(member + ": a BigInt is not a COM value; pass a Number");
   if (type !== "object") throw new TypeErrorCtor(member + ": a " + type + " cannot be passed to the host");
-  if (apply(weakHas, hostObjects, [value])) {
+  if (isHostObject(value)) {
     throw new TypeErrorCtor(member + ": a host object cannot be passed here");
   }
   if (!isArray(value)) return {};  // the host sees "an object", as COM would see an IDispatch
@@ -372,7 +378,7 @@ function finished(result) {
 }
 
 function proxyFor(hid, iface, layout) {
-  let proxy = apply(mapGet, proxies, [hid]);
+  let proxy = proxyOf(hid);
   if (proxy !== undefined) return proxy;
   const shape = layoutFor(iface, layout);
   const handler = create(shape.traps);
@@ -380,8 +386,8 @@ function proxyFor(hid, iface, layout) {
   handler.hid = hid;
   handler.methods = null;
   proxy = new ProxyCtor(create(null), handler);
-  apply(mapSet, proxies, [hid, proxy]);
-  apply(weakAdd, hostObjects, [proxy]);
+  keepProxy(hid, proxy);
+  markHostObject(proxy);
   return proxy;
 }
 
@@ -452,7 +458,7 @@ function invoke(callerToken, entry) {
   const spec = hostArgs();  // [may hold back, names to describe, n released, …released handles, …encoded args]
   holdingBack = spec[0];
   const released = 3 + spec[2];
-  for (let i = 3; i < released; i++) apply(mapDelete, proxies, [spec[i]]);
+  for (let i = 3; i < released; i++) dropProxy(spec[i]);
   if (entry === null) {
     const names = spec[1];
     const found = {};
