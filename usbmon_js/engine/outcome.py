@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 FailureKind = Literal["exception", "timeout", "memory", "invalid_return", "cancelled"]
 
@@ -29,8 +29,9 @@ class ScriptFailure:
         }
 
 
-@dataclass(frozen=True)
-class CallResult:
+class CallResult(NamedTuple):
+    """Immutable like a frozen dataclass, and half the cost to make: one per entry-point call."""
+
     entry: str
     return_code: int | None = None
     failure: ScriptFailure | None = None
