@@ -21,7 +21,7 @@ def read_count(member: str, count: object) -> int:
     n = to_int32(member, count)
     if n < 0:
         raise HostError(f"{member}: byte count must not be negative (got {n})", "RangeError")
-    return min(n, MAX_READ)
+    return n if n < MAX_READ else MAX_READ
 
 
 class SequentialStream(HostObject):

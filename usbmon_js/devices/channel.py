@@ -27,7 +27,7 @@ class ChannelTimeouts:
 
 
 def _bounded(timeout: float, budget: float | None) -> float:
-    return timeout if budget is None else min(timeout, budget)
+    return timeout if budget is None or budget > timeout else budget
 
 
 @dataclass
