@@ -86,7 +86,7 @@ class HostBridge:
         with console lines and pauses), the names to look up, the count of released handles,
         those handles, then the encoded arguments (`ScriptEngine._encode`).
 
-        Flat, not nested: jsbox converts every list it meets separately (performance.md §2.11).
+        Flat, not nested: jsbox converts every list it meets separately (performance.md §2.10).
         """
         names, args = self.pending
         released = self.take_released()
