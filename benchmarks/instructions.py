@@ -11,7 +11,8 @@ clock before it is claimed.
 
 The measured process warms up first, then switches callgrind's instrumentation on for exactly
 the Gets it counts and ends without switching it off (`os._exit`), so start-up, imports and
-shutdown are not in the figure.
+shutdown are not in the figure. `make bench` also counts the `exchange` workload, the same
+status query done by Python alone on the same printer, as the row's baseline.
 """
 
 from __future__ import annotations
